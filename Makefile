@@ -1,0 +1,53 @@
+# The two commands: `make build` (install, build the warehouse on the bundled sample, generate the
+# docs) and `make test` (install, run pytest and every dbt test). Both need only python3.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+INSTALLED := $(VENV)/.installed
+comma := ,
+# Run on your own export: make build RAW=path/to/export.csv [PARTNER=P07] [EXPORT_MONTH=2024-12-01]
+RAW ?=
+PARTNER ?=
+EXPORT_MONTH ?=
+DBT_VARS := {$(strip $(if $(RAW),raw_activity_path: '$(RAW)'$(comma)) \
+	$(if $(PARTNER),partner_id: '$(PARTNER)'$(comma)) \
+	$(if $(EXPORT_MONTH),export_month: '$(EXPORT_MONTH)'$(comma)))}
+
+.PHONY: install build test docs serve-docs bench-simulate sample lint clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+warehouse/exports:
+	mkdir -p warehouse/exports
+
+build: install warehouse/exports
+	$(DBT) build --vars "$(DBT_VARS)"
+	$(DBT) docs generate --vars "$(DBT_VARS)"
+
+test: install warehouse/exports
+	$(BIN)/python -m pytest
+	$(DBT) build
+
+docs: build
+serve-docs: build
+	$(DBT) docs serve
+
+# Rewrites the bundled sample; a test checks that this reproduces the committed file exactly.
+sample: install
+	$(BIN)/python -m churn.simulate --preset sample --out data/sample/activity.csv.gz --no-truth
+
+bench-simulate: install
+	$(BIN)/python -m churn.simulate.benchmark
+
+lint: install
+	$(BIN)/ruff check python
+
+clean:
+	rm -rf target logs warehouse reports
