@@ -1,0 +1,48 @@
+{#- Partner-level monthly hazards shrunk toward all partners (same segment), by empirical Bayes. -#}
+with kaplan_meier as (
+
+    select * from {{ ref('int_survival__kaplan_meier') }}
+
+),
+
+children as (
+
+    select
+        kaplan_meier.*,
+        '_all' as parent_partner_id,
+        '_all' as parent_geo
+    from kaplan_meier
+    where outcome_as_of = 'cutoff' and pooling_level = 'partner'
+
+),
+
+parents as (
+
+    select
+        cutoff_offset_months, partner_id, geo, segment_type, segment_value, month_number,
+        n_at_risk as parent_n_at_risk,
+        hazard as parent_raw_hazard,
+        -- The top of the hierarchy is not pooled further.
+        hazard as parent_hazard
+    from kaplan_meier
+    where outcome_as_of = 'cutoff' and pooling_level = 'all'
+
+),
+
+{{ eb_pool_hazards('children', 'parents') }},
+
+final as (
+
+    select
+        cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
+        n_players, month_number, n_at_risk, n_events, n_censored, hazard,
+        case when n_at_risk + prior_strength_months > 0 then
+            (n_events + prior_strength_months * parent_hazard) / (n_at_risk + prior_strength_months)
+        else parent_hazard end as pooled_hazard,
+        coalesce(pooling_weight, 0) as pooling_weight,
+        prior_strength_months
+    from pooled
+
+)
+
+select * from final
