@@ -51,9 +51,10 @@
             {{ parents }}.parent_hazard,
             coalesce((1 - prior_strength.intraclass_correlation) / prior_strength.intraclass_correlation, 0)
                 as prior_strength_months,
-            cast({{ children }}.n_at_risk as double) / ({{ children }}.n_at_risk
-                + coalesce((1 - prior_strength.intraclass_correlation) / prior_strength.intraclass_correlation, 0))
-                as pooling_weight
+            case when {{ children }}.n_at_risk > 0 then
+                cast({{ children }}.n_at_risk as double) / ({{ children }}.n_at_risk
+                    + coalesce((1 - prior_strength.intraclass_correlation) / prior_strength.intraclass_correlation, 0))
+            else 0 end as pooling_weight
         from {{ children }}
         inner join {{ parents }}
             on {{ children }}.cutoff_offset_months = {{ parents }}.cutoff_offset_months
