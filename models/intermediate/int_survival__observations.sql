@@ -3,8 +3,10 @@
     the outcome the export later showed for the same players (`outcome_as_of` = 'export'), which
     the backtest scores against. At a cutoff, only the panel up to it is known: a churn counts when its K inactive months all fall on or before the cutoff.
     Discrete time in months: a churn at month t means alive in months 0..t-1; `exit_month` is t for
-    an event and the last month known alive (the last active month L) for a censored player; the
-    player is at risk in months entry_month + 1 .. exit_month. -#}
+    an event; for a censored player the last month known alive (the last active month L) or, when
+    that is more recent, the last month whose churn outcome the data can decide (followup - K + 1),
+    so that censoring does not depend on the outcome. The player is at risk in months
+    entry_month + 1 .. exit_month. -#}
 {%- set k = var('churn_inactive_months') -%}
 {%- set offsets = [0] + var('survival_backtest_offsets') -%}
 
@@ -103,7 +105,11 @@ final as (
             when as_of_cutoff.first_churn_month_seen is not null
                 and as_of_cutoff.first_churn_month_seen + {{ k }} - 1 <= as_of_cutoff.followup_months
                 then as_of_cutoff.first_churn_month_seen
-            else as_of_cutoff.last_active_month
+            -- Censored at the last month whose outcome the data can decide (K months must follow
+            -- it): censoring at the last active month instead would keep recent survivors and drop
+            -- recent churners, an upward bias.
+            else greatest(as_of_cutoff.entry_month, least(
+                as_of_cutoff.last_active_month, as_of_cutoff.followup_months - {{ k }} + 1))
         end as exit_month
     from outcomes as as_of_cutoff
     inner join lifetimes

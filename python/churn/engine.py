@@ -18,7 +18,8 @@ import pandas as pd
 PartitionFunction = Callable[[pd.DataFrame], pd.DataFrame]
 
 # Below this many partitions the pool costs more than it saves.
-MIN_PARTITIONS_FOR_POOL = 64
+MIN_PARTITIONS_FOR_POOL = 16
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ class GuardedFunction:
             result = self.function(partition)
         except Exception as error:  # noqa: BLE001 - one bad partition must not stop the others
             key_values = {key: partition[key].iloc[0] for key in self.keys if len(partition)}
-            result = pd.DataFrame([{**key_values, "status": f"error: {type(error).__name__}: {error}"}])
+            result = pd.DataFrame(
+                [{**key_values, "status": f"error: {type(error).__name__}: {error}"}]
+            )
         return conform(result, self.schema)
 
 
@@ -42,8 +45,16 @@ def conform(frame: pd.DataFrame, schema: Sequence[tuple[str, str]]) -> pd.DataFr
     """Returns the frame with exactly the schema's columns, in order and of the declared dtypes."""
     out = pd.DataFrame(index=frame.index)
     for column, dtype in schema:
-        values = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index)
-        out[column] = values.astype(dtype) if dtype != "object" else values.astype(object)
+        if column in frame:
+            values = frame[column]
+        else:
+            missing = float("nan") if dtype.startswith("float") else None
+            values = pd.Series(
+                missing, index=frame.index, dtype=object if missing is None else float
+            )
+        if dtype.startswith("float"):
+            values = pd.to_numeric(values, errors="coerce")
+        out[column] = values.astype(dtype)
     return out.reset_index(drop=True)
 
 
@@ -67,22 +78,43 @@ def run_partitioned(
     if workers <= 1 or len(groups) < MIN_PARTITIONS_FOR_POOL:
         results = [guarded(group) for group in groups]
     else:
-        # spawn, not fork: the caller may be a dbt process holding DuckDB threads.
+        # spawn, not fork: the caller may be a dbt process holding DuckDB threads. One BLAS
+        # thread per worker: the workers already use every core.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(guarded, groups, chunksize=max(1, len(groups) // (4 * workers))))
+        saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
+        os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                results = list(
+                    pool.map(guarded, groups, chunksize=max(1, len(groups) // (4 * workers)))
+                )
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
     return pd.concat(results, ignore_index=True)
 
 
 def spark_schema(schema: Sequence[tuple[str, str]]) -> str:
     """The schema as a Spark DDL string, for `applyInPandas`."""
-    spark_types = {"int64": "bigint", "Int64": "bigint", "float64": "double", "Float64": "double",
-                   "bool": "boolean", "boolean": "boolean", "object": "string", "string": "string"}
+    spark_types = {
+        "int64": "bigint",
+        "Int64": "bigint",
+        "float64": "double",
+        "Float64": "double",
+        "bool": "boolean",
+        "boolean": "boolean",
+        "object": "string",
+        "string": "string",
+    }
     return ", ".join(f"{column} {spark_types[dtype]}" for column, dtype in schema)
 
 
-def run_on_spark(spark_frame, keys: Sequence[str], function: PartitionFunction,
-                 schema: Sequence[tuple[str, str]]):
+def run_on_spark(
+    spark_frame, keys: Sequence[str], function: PartitionFunction, schema: Sequence[tuple[str, str]]
+):
     """The same partition function on Spark: `groupBy(keys).applyInPandas`."""
     guarded = GuardedFunction(function, tuple(keys), tuple(schema))
     return spark_frame.groupBy(*keys).applyInPandas(guarded, schema=spark_schema(schema))

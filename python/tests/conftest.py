@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dbt_harness import DbtRun, run_dbt
 
 

@@ -1,45 +1,5 @@
-"""Runs the dbt project on a given export in a throw-away warehouse, for end-to-end tests."""
+"""The test suite's way to run dbt: the package's warehouse runner (one implementation)."""
 
-from __future__ import annotations
+from churn.warehouse import PROJECT_DIR, DbtRun, run_dbt
 
-import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class DbtRun:
-    returncode: int
-    output: str
-    database: Path
-
-    def query(self, sql: str) -> list[tuple]:
-        with duckdb.connect(str(self.database), read_only=True) as connection:
-            return connection.sql(sql).fetchall()
-
-
-def run_dbt(command: list[str], workdir: Path, variables: dict | None = None) -> DbtRun:
-    """Runs `dbt <command>` against the project with its warehouse, target and logs in workdir."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "exports").mkdir(exist_ok=True)
-    database = workdir / "churn.duckdb"
-    env = dict(os.environ)
-    env.update(
-        CHURN_DUCKDB_PATH=str(database),
-        CHURN_EXPORT_ROOT=str(workdir / "exports"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    dbt = Path(sys.executable).parent / "dbt"
-    args = [str(dbt), *command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
-    if variables:
-        args += ["--vars", json.dumps(variables)]
-    completed = subprocess.run(args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)
+__all__ = ["PROJECT_DIR", "DbtRun", "run_dbt"]

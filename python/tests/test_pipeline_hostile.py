@@ -8,21 +8,44 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from dbt_harness import run_dbt
 
 COLUMNS = [
-    "activity_month", "account_id", "brand_id", "reg_date", "ftd_date", "qp_date", "ben_login_id",
-    "tracker_id", "player_reg_product", "total_deposit", "total_handle", "total_ngr", "partner_id",
+    "activity_month",
+    "account_id",
+    "brand_id",
+    "reg_date",
+    "ftd_date",
+    "qp_date",
+    "ben_login_id",
+    "tracker_id",
+    "player_reg_product",
+    "total_deposit",
+    "total_handle",
+    "total_ngr",
+    "partner_id",
 ]
 
 # (why, row) - the expected verdict is the reason code, or None for a clean row.
-GOOD = ["2023-01-01", "A1", "NJ", "2022-12-30", "2023-01-02", "2023-01-03", "BEN01", "trk_1",
-        "Sportsbook", "100.00", "500.00", "25.00", "P01"]
+GOOD = [
+    "2023-01-01",
+    "A1",
+    "NJ",
+    "2022-12-30",
+    "2023-01-02",
+    "2023-01-03",
+    "BEN01",
+    "trk_1",
+    "Sportsbook",
+    "100.00",
+    "500.00",
+    "25.00",
+    "P01",
+]
 
 
 def variant(**changes: str) -> list[str]:
-    row = dict(zip(COLUMNS, GOOD))
+    row = dict(zip(COLUMNS, GOOD, strict=True))
     row.update(changes)
     return [row[column] for column in COLUMNS]
 
@@ -30,8 +53,15 @@ def variant(**changes: str) -> list[str]:
 HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     (None, GOOD),
     ("duplicate", GOOD),  # an exact copy
-    (None, variant(activity_month="2023-02-01", brand_id=" nj", player_reg_product="SPORTS BOOK",
-                   total_ngr="-40.00")),  # state and label variants, negative NGR: all fine
+    (
+        None,
+        variant(
+            activity_month="2023-02-01",
+            brand_id=" nj",
+            player_reg_product="SPORTS BOOK",
+            total_ngr="-40.00",
+        ),
+    ),  # state and label variants, negative NGR: all fine
     (None, variant(activity_month="2023-06-01", tracker_id="   ")),  # blank tracker: kept, null
     ("missing_key", variant(account_id="")),
     ("missing_key", variant(partner_id="", account_id="A2")),
@@ -46,22 +76,37 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     ("invalid_brand_id", variant(account_id="A9", brand_id="XX")),
     ("invalid_brand_id", variant(account_id="A10", brand_id="")),
     ("after_export_month", variant(account_id="A11", activity_month="2031-01-01")),
-    ("all_zero_activity", variant(account_id="A12", total_deposit="0.00", total_handle="0.00",
-                                  total_ngr="0.00")),
+    (
+        "all_zero_activity",
+        variant(account_id="A12", total_deposit="0.00", total_handle="0.00", total_ngr="0.00"),
+    ),
     # Soft problems: kept, flagged.
     (None, variant(account_id="A13", activity_month="2022-11-01")),  # before the FTD month
     (None, variant(account_id="A13", activity_month="2023-01-01")),
     (None, variant(account_id="A14", reg_date="2023-01-05")),  # FTD before registration
     (None, variant(account_id="A15", qp_date="2022-12-01")),  # first bet before FTD
     (None, variant(account_id="A16", total_deposit="-20.00")),  # negative deposit
-    (None, variant(account_id="A17", activity_month="2023-03-01", ftd_date="")),  # filled from below
+    (
+        None,
+        variant(account_id="A17", activity_month="2023-03-01", ftd_date=""),
+    ),  # filled from below
     (None, variant(account_id="A17", player_reg_product="iCasino")),
-    (None, variant(account_id="A18", partner_id="P02", brand_id="Pennsylvania",
-                   player_reg_product="Weird Product")),
+    (
+        None,
+        variant(
+            account_id="A18",
+            partner_id="P02",
+            brand_id="Pennsylvania",
+            player_reg_product="Weird Product",
+        ),
+    ),
 ]
 # Filler so every month up to the export month has typical volume (the export month is derived).
-FILLER = [(None, variant(account_id=f"F{i}", partner_id="P02", activity_month=f"2023-{m:02d}-01"))
-          for i in range(3) for m in range(1, 7)]
+FILLER = [
+    (None, variant(account_id=f"F{i}", partner_id="P02", activity_month=f"2023-{m:02d}-01"))
+    for i in range(3)
+    for m in range(1, 7)
+]
 
 
 @pytest.fixture(scope="module")
@@ -82,23 +127,34 @@ def test_hostile_build_passes_every_dbt_test(hostile_build):
 
 
 def test_every_row_gets_its_expected_verdict(hostile_build):
-    verdicts = dict(hostile_build.query(
-        "select raw_row_id, reason_code from intermediate.int_activity__validated"))
+    verdicts = dict(
+        hostile_build.query(
+            "select raw_row_id, reason_code from intermediate.int_activity__validated"
+        )
+    )
     expected = {i + 1: reason for i, (reason, _) in enumerate(HOSTILE_ROWS + FILLER)}
     assert verdicts == expected
 
 
 def test_each_reason_code_appears_in_the_quarantine(hostile_build):
-    reasons = {code for (code,) in hostile_build.query("select distinct reason_code from marts.dq_quarantine")}
-    hard_codes = {code for (code,) in hostile_build.query(
-        "select reason_code from reference.dq_reason_codes where action = 'quarantine'")}
+    reasons = {
+        code
+        for (code,) in hostile_build.query("select distinct reason_code from marts.dq_quarantine")
+    }
+    hard_codes = {
+        code
+        for (code,) in hostile_build.query(
+            "select reason_code from reference.dq_reason_codes where action = 'quarantine'"
+        )
+    }
     assert reasons == hard_codes
 
 
 def test_reconciliation_holds_and_no_row_is_lost(hostile_build):
     rows = hostile_build.query(
         "select sum(n_raw_rows), sum(n_clean_rows), sum(n_quarantined_rows), bool_and(is_balanced) "
-        "from marts.dq_reconciliation")
+        "from marts.dq_reconciliation"
+    )
     n_raw, n_clean, n_quarantined, balanced = rows[0]
     assert n_raw == len(HOSTILE_ROWS + FILLER)
     assert n_clean + n_quarantined == n_raw
@@ -106,7 +162,8 @@ def test_reconciliation_holds_and_no_row_is_lost(hostile_build):
 
 
 def test_soft_problems_are_kept_with_flags(hostile_build):
-    flags = dict(hostile_build.query("""
+    flags = dict(
+        hostile_build.query("""
         select account_id, list_sort(list_filter([
             case when is_activity_before_ftd then 'before_ftd' end,
             case when is_ftd_before_reg then 'ftd_before_reg' end,
@@ -116,29 +173,40 @@ def test_soft_problems_are_kept_with_flags(hostile_build):
         from intermediate.int_activity__clean
         where account_id in ('A13', 'A14', 'A15', 'A16', 'A17') and (
             is_activity_before_ftd or is_ftd_before_reg or is_qp_before_ftd
-            or is_negative_deposit or is_ftd_date_filled)"""))
-    assert flags == {"A13": ["before_ftd"], "A14": ["ftd_before_reg"], "A15": ["qp_before_ftd"],
-                     "A16": ["negative_deposit"], "A17": ["ftd_filled"]}
+            or is_negative_deposit or is_ftd_date_filled)""")
+    )
+    assert flags == {
+        "A13": ["before_ftd"],
+        "A14": ["ftd_before_reg"],
+        "A15": ["qp_before_ftd"],
+        "A16": ["negative_deposit"],
+        "A17": ["ftd_filled"],
+    }
 
 
 def test_labels_and_states_are_normalised(hostile_build):
-    rows = dict(hostile_build.query(
-        "select raw_row_id, geo || '/' || product from staging.stg_partner__activity "
-        "where raw_row_id in (3, 25, 26)"))
+    rows = dict(
+        hostile_build.query(
+            "select raw_row_id, geo || '/' || product from staging.stg_partner__activity "
+            "where raw_row_id in (3, 25, 26)"
+        )
+    )
     assert rows == {3: "NJ/sportsbook", 25: "NJ/casino", 26: "PA/other"}
 
 
 def test_export_month_ignores_the_stray_future_row(hostile_build):
     assert hostile_build.query("select export_month from intermediate.int_export_window") == [
-        (pd.Timestamp("2023-06-01").date(),)]
+        (pd.Timestamp("2023-06-01").date(),)
+    ]
 
 
 def test_export_missing_a_column_fails_in_staging_naming_it(tmp_path: Path):
     export = tmp_path / "no_handle.csv"
-    frame = pd.DataFrame([dict(zip(COLUMNS, GOOD))]).drop(columns=["total_handle"])
+    frame = pd.DataFrame([dict(zip(COLUMNS, GOOD, strict=True))]).drop(columns=["total_handle"])
     frame.to_csv(export, index=False)
-    run = run_dbt(["run", "--select", "stg_partner__activity"], tmp_path,
-                  {"raw_activity_path": str(export)})
+    run = run_dbt(
+        ["run", "--select", "stg_partner__activity"], tmp_path, {"raw_activity_path": str(export)}
+    )
     assert run.returncode != 0
     assert "missing required column(s): total_handle" in run.output
     assert "Traceback" not in run.output
@@ -146,10 +214,14 @@ def test_export_missing_a_column_fails_in_staging_naming_it(tmp_path: Path):
 
 def test_single_partner_parquet_export_takes_partner_from_var(tmp_path: Path):
     export = tmp_path / "one_partner.parquet"
-    rows = [variant(account_id=f"B{i}", activity_month=f"2023-{m:02d}-01")
-            for i in range(4) for m in range(1, 5)]
+    rows = [
+        variant(account_id=f"B{i}", activity_month=f"2023-{m:02d}-01")
+        for i in range(4)
+        for m in range(1, 5)
+    ]
     pd.DataFrame(rows, columns=COLUMNS).drop(columns=["partner_id"]).to_parquet(export)
     run = run_dbt(["build"], tmp_path, {"raw_activity_path": str(export), "partner_id": "P77"})
     assert run.returncode == 0, run.output[-4000:]
-    assert run.query("select partner_id, n_raw_rows, n_clean_rows from marts.dq_reconciliation") == [
-        ("P77", 16, 16)]
+    assert run.query(
+        "select partner_id, n_raw_rows, n_clean_rows from marts.dq_reconciliation"
+    ) == [("P77", 16, 16)]

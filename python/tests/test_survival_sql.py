@@ -29,29 +29,38 @@ def partitions(sample_build):
 def test_sample_has_many_partitions(partitions):
     observations, curves = partitions
     assert observations.groupby(["partner_id", "geo"]).ngroups >= 12
-    assert curves.groupby(["partner_id", "geo"]).ngroups == observations.groupby(
-        ["partner_id", "geo"]).ngroups
+    assert (
+        curves.groupby(["partner_id", "geo"]).ngroups
+        == observations.groupby(["partner_id", "geo"]).ngroups
+    )
 
 
 def test_kaplan_meier_matches_lifelines_on_every_partition(partitions):
     observations, curves = partitions
     for (partner_id, geo), players in observations.groupby(["partner_id", "geo"]):
         fitter = KaplanMeierFitter().fit(
-            players["exit_month"], players["is_event"], entry=players["entry_month"])
-        ours = curves[(curves.partner_id == partner_id) & (curves.geo == geo)].set_index("month_number")
+            players["exit_month"], players["is_event"], entry=players["entry_month"]
+        )
+        ours = curves[(curves.partner_id == partner_id) & (curves.geo == geo)].set_index(
+            "month_number"
+        )
         months = ours.index.to_numpy()
         expected = fitter.survival_function_.reindex(months, method="ffill").iloc[:, 0]
         bands = fitter.confidence_interval_.reindex(months, method="ffill")
-        np.testing.assert_allclose(ours["survival"], expected, atol=1e-9, err_msg=f"{partner_id}/{geo}")
+        np.testing.assert_allclose(
+            ours["survival"], expected, atol=1e-9, err_msg=f"{partner_id}/{geo}"
+        )
         np.testing.assert_allclose(ours["survival_lower"], bands.iloc[:, 0], atol=1e-9)
         np.testing.assert_allclose(ours["survival_upper"], bands.iloc[:, 1], atol=1e-9)
-        # lifelines lists entrants at t among those at risk at t but leaves them out of the estimate.
+        # lifelines lists entrants at t among those at risk at t, but leaves them out of the
+        # estimate.
         table = fitter.event_table
         at_risk = (table["at_risk"] - table["entrance"]).reindex(months)
         has_row = at_risk.notna() & (table["observed"].reindex(months) > 0)
         np.testing.assert_array_equal(ours.loc[has_row.to_numpy(), "n_at_risk"], at_risk[has_row])
         np.testing.assert_array_equal(
-            ours.loc[has_row.to_numpy(), "n_events"], table["observed"].reindex(months)[has_row])
+            ours.loc[has_row.to_numpy(), "n_events"], table["observed"].reindex(months)[has_row]
+        )
 
 
 def test_every_partition_starts_at_one_and_never_rises(partitions):
@@ -62,11 +71,14 @@ def test_every_partition_starts_at_one_and_never_rises(partitions):
 
 
 def test_pooled_hazards_shrink_small_partitions_more(sample_build):
-    weights = pd.DataFrame(sample_build.query("""
+    weights = pd.DataFrame(
+        sample_build.query("""
         select n_players, avg(pooling_weight) from intermediate.int_survival__pooled_hazards
         where cutoff_offset_months = 0 and pooling_level = 'partition' and segment_type = 'all'
           and month_number between 1 and 6
-        group by partner_id, geo, n_players"""), columns=["n_players", "weight"])
+        group by partner_id, geo, n_players"""),
+        columns=["n_players", "weight"],
+    )
     small = weights[weights.n_players < 300]["weight"].mean()
     large = weights[weights.n_players >= 2000]["weight"].mean()
     assert small < large

@@ -1,0 +1,51 @@
+"""Discrete-time (monthly) survival models for player churn: fit, backtest, choose, extrapolate."""
+
+from churn.survival.discrete_models import (
+    LIFE_TABLE_COLUMNS,
+    MIXTURE_MODELS,
+    MODELS,
+    BetaDiscreteWeibull,
+    DiscreteLogLogistic,
+    DiscreteSurvivalModel,
+    DiscreteWeibull,
+    ShiftedBetaGeometric,
+    clean_life_table,
+    life_table_from_durations,
+    simulate_durations,
+)
+from churn.survival.fitting import (
+    BACKTEST_SCHEMA,
+    CANDIDATE_SCHEMA,
+    DEFAULT_MODELS,
+    EXTRAPOLATION_SCHEMA,
+    TOO_FEW_EVENTS,
+    backtest,
+    choose_model,
+    extrapolate,
+    fit_candidates,
+    fitted_model,
+)
+
+__all__ = [
+    "BACKTEST_SCHEMA",
+    "CANDIDATE_SCHEMA",
+    "DEFAULT_MODELS",
+    "EXTRAPOLATION_SCHEMA",
+    "LIFE_TABLE_COLUMNS",
+    "MIXTURE_MODELS",
+    "MODELS",
+    "TOO_FEW_EVENTS",
+    "BetaDiscreteWeibull",
+    "DiscreteLogLogistic",
+    "DiscreteSurvivalModel",
+    "DiscreteWeibull",
+    "ShiftedBetaGeometric",
+    "backtest",
+    "choose_model",
+    "clean_life_table",
+    "extrapolate",
+    "fit_candidates",
+    "fitted_model",
+    "life_table_from_durations",
+    "simulate_durations",
+]
