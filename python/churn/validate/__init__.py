@@ -1,1 +1,4 @@
-"""Validation against the simulator's ground truth: `python -m churn.validate survival|classifier`."""
+"""Validation against the simulator's ground truth.
+
+`python -m churn.validate survival|classifier`
+"""
