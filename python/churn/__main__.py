@@ -1,0 +1,7 @@
+"""`python -m churn score ...`: see churn.cli."""
+
+import sys
+
+from churn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,184 @@
+"""The two model families, their calibration and the grain at which they are fitted.
+
+- `logistic`: L2-regularised logistic regression on standardised inputs, one-hot low-cardinality
+  categories and cross-fitted target encodings of the high-cardinality ones. The baseline.
+- `boosted`: scikit-learn's HistGradientBoostingClassifier with native categories for the few-level
+  columns and the same target encodings.
+
+Both are Platt-calibrated on the calibration slice: logit(p) = a + b logit(raw score).
+
+Grain: `global` fits one model on every partition (partition identity is a target-encoded input);
+`partner` adds one model per partner with enough labelled players; `partition` adds one per
+partner x geo on top of that. A partner or partition without enough players is served by its
+parent (partition -> partner -> global), so thousands of small partitions never get fragile fits
+of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from churn.classifier.features import (
+    HIGH_CARDINALITY_INPUTS,
+    LOW_CARDINALITY_INPUTS,
+    NUMERIC_INPUTS,
+)
+from churn.classifier.metrics import logit
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
+from threadpoolctl import threadpool_limits
+
+ALGORITHMS = ("logistic", "boosted")
+GRAINS = ("global", "partner", "partition")
+GLOBAL_KEY = "global"
+# Target-encoding shrinkage toward the overall rate, in players: a tracker seen 30 times gets
+# about half its own rate. Fixed rather than "auto" because the auto estimate is noisy for
+# trackers with a handful of players.
+TARGET_ENCODING_SMOOTHING = 30.0
+TARGET_ENCODING_FOLDS = 5
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS and OpenMP on one thread: on a small shared machine, threads spinning for each other
+    cost far more than they save (seconds became minutes), and one thread is deterministic."""
+    with threadpool_limits(limits=1):
+        yield
+
+
+def _target_encoder(seed: int) -> TargetEncoder:
+    folds = StratifiedKFold(n_splits=TARGET_ENCODING_FOLDS, shuffle=True, random_state=seed)
+    return TargetEncoder(target_type="binary", smooth=TARGET_ENCODING_SMOOTHING, cv=folds)
+
+
+def build_pipeline(algorithm: str, seed: int) -> Pipeline:
+    """An unfitted scikit-learn pipeline from `prepare`d inputs to a raw quick-churn probability."""
+    if algorithm == "logistic":
+        numeric = Pipeline(
+            [
+                (
+                    "impute",
+                    SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                ),
+                ("scale", StandardScaler()),
+            ]
+        )
+        encoded = Pipeline([("encode", _target_encoder(seed)), ("scale", StandardScaler())])
+        columns = ColumnTransformer(
+            [
+                ("numeric", numeric, NUMERIC_INPUTS),
+                (
+                    "one_hot",
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                    LOW_CARDINALITY_INPUTS,
+                ),
+                ("target", encoded, HIGH_CARDINALITY_INPUTS),
+            ]
+        )
+        model = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=200)
+        return Pipeline([("columns", columns), ("model", model)])
+    if algorithm == "boosted":
+        ordinal = OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+        )
+        columns = ColumnTransformer(
+            [
+                ("numeric", "passthrough", NUMERIC_INPUTS),
+                ("categories", ordinal, LOW_CARDINALITY_INPUTS),
+                ("target", _target_encoder(seed), HIGH_CARDINALITY_INPUTS),
+            ],
+            verbose_feature_names_out=False,
+        ).set_output(transform="pandas")
+        model = HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=500,
+            max_leaf_nodes=8,
+            min_samples_leaf=80,
+            l2_regularization=1.0,
+            categorical_features=LOW_CARDINALITY_INPUTS,
+            early_stopping=True,
+            validation_fraction=0.15,
+            n_iter_no_change=30,
+            random_state=seed,
+        )
+        return Pipeline([("columns", columns), ("model", model)])
+    raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {', '.join(ALGORITHMS)}")
+
+
+@dataclass
+class CalibratedModel:
+    """A fitted pipeline and its Platt calibration: P = sigmoid(intercept + slope x logit(raw))."""
+
+    pipeline: Pipeline
+    slope: float
+    intercept: float
+    n_train: int
+    n_calibration: int
+
+    def predict(self, inputs: pd.DataFrame) -> np.ndarray:
+        raw = self.pipeline.predict_proba(inputs)[:, 1]
+        return 1 / (1 + np.exp(-(self.intercept + self.slope * logit(raw))))
+
+
+def platt(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(slope, intercept) of logit P(y) = intercept + slope x logit(raw), barely regularised."""
+    model = LogisticRegression(C=1e4, max_iter=1000).fit(logit(raw).reshape(-1, 1), labels)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def fit_calibrated(
+    algorithm: str,
+    seed: int,
+    train: pd.DataFrame,
+    train_labels: np.ndarray,
+    calibration: pd.DataFrame,
+    calibration_labels: np.ndarray,
+) -> CalibratedModel:
+    """Fits on the training slice, then calibrates on the calibration slice."""
+    with single_threaded():
+        pipeline = build_pipeline(algorithm, seed).fit(train, train_labels)
+        slope, intercept = platt(pipeline.predict_proba(calibration)[:, 1], calibration_labels)
+    return CalibratedModel(pipeline, slope, intercept, len(train), len(calibration))
+
+
+def submodel_keys(partner_id: pd.Series, partition_key: pd.Series, grain: str) -> list[pd.Series]:
+    """Candidate sub-model keys per row, most specific first, ending with the global key."""
+    chain = []
+    if grain == "partition":
+        chain.append("partition=" + partition_key)
+    if grain in ("partition", "partner"):
+        chain.append("partner=" + partner_id)
+    chain.append(pd.Series(GLOBAL_KEY, index=partner_id.index))
+    return chain
+
+
+def route(
+    partner_id: pd.Series, partition_key: pd.Series, grain: str, available: set[str] | dict
+) -> pd.Series:
+    """The sub-model serving each row: the most specific of its keys that has a model."""
+    chain = submodel_keys(partner_id, partition_key, grain)
+    served = chain[-1].copy()
+    for keys in reversed(chain[:-1]):
+        served = keys.where(keys.isin(list(available)), served)
+    return served
+
+
+def is_trainable(
+    labels: np.ndarray, n_calibration_labels: np.ndarray, min_train: int, min_calibration: int
+) -> bool:
+    """Enough players in both slices and both classes present in each."""
+    return (
+        len(labels) >= min_train
+        and len(n_calibration_labels) >= min_calibration
+        and len(np.unique(labels)) == 2
+        and len(np.unique(n_calibration_labels)) == 2
+    )

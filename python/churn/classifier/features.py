@@ -1,0 +1,122 @@
+"""The classifier's feature schema and the step from raw-named columns to model inputs.
+
+The raw columns are those of `intermediate.int_classifier__features` (built in SQL from months
+<= the decision month only). `prepare` adds what is pure arithmetic on one row: the partition key,
+signed logs of money and day counts, a placeholder for a missing tracker. It lives in the package,
+not in the saved model, so an artifact holds only scikit-learn objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Raw feature columns and their types: what an artifact expects in the frame it scores.
+FEATURE_SCHEMA: dict[str, str] = {
+    "partner_id": "category",
+    "geo": "category",
+    "product": "category",
+    "ben_login_id": "category",
+    "tracker_id": "category",
+    "ftd_calendar_month": "integer",
+    "months_since_launch": "integer",
+    "reg_to_ftd_days": "integer",
+    "days_to_decision": "integer",
+    "has_first_bet": "boolean",
+    "ftd_to_first_bet_days": "integer",
+    "decision_deposit": "float",
+    "decision_handle": "float",
+    "decision_ngr": "float",
+    "decision_active_months": "integer",
+    "handle_per_deposit": "float",
+    "ngr_per_handle": "float",
+    "ngr_per_deposit": "float",
+}
+
+# Model inputs after `prepare`, by how the estimators treat them.
+NUMERIC_INPUTS = [
+    "log_decision_deposit",
+    "log_decision_handle",
+    "log_decision_ngr",
+    "handle_per_deposit",
+    "ngr_per_handle",
+    "ngr_per_deposit",
+    "log_reg_to_ftd_days",
+    "days_to_decision",
+    "has_first_bet",
+    "log_ftd_to_first_bet_days",
+    "months_since_launch",
+    "decision_active_months",
+]
+# Few levels: one-hot for the logistic model, native categories for the boosted one.
+LOW_CARDINALITY_INPUTS = ["geo", "product", "ben_login_id", "ftd_calendar_month"]
+# Many levels (about 1,500 trackers, 2,000 partitions in production): cross-fitted target encoding.
+HIGH_CARDINALITY_INPUTS = ["tracker_id", "partition_key", "partner_id"]
+MODEL_INPUTS = NUMERIC_INPUTS + LOW_CARDINALITY_INPUTS + HIGH_CARDINALITY_INPUTS
+
+MISSING_LEVEL = "_missing"
+LOGGED = {
+    "log_decision_deposit": "decision_deposit",
+    "log_decision_handle": "decision_handle",
+    "log_decision_ngr": "decision_ngr",
+    "log_reg_to_ftd_days": "reg_to_ftd_days",
+    "log_ftd_to_first_bet_days": "ftd_to_first_bet_days",
+}
+PASSED = [
+    "handle_per_deposit",
+    "ngr_per_handle",
+    "ngr_per_deposit",
+    "days_to_decision",
+    "months_since_launch",
+    "decision_active_months",
+]
+
+
+class FeatureSchemaError(ValueError):
+    """The frame to score does not have the columns or types the model was trained on."""
+
+
+def signed_log(values: pd.Series) -> pd.Series:
+    """sign(x) log(1 + |x|): money is heavy-tailed and NGR can be negative."""
+    numbers = values.astype("float64")
+    return np.sign(numbers) * np.log1p(numbers.abs())
+
+
+def check_schema(frame: pd.DataFrame, schema: dict[str, str] = FEATURE_SCHEMA) -> None:
+    """Raises FeatureSchemaError naming every missing column and every column of the wrong type."""
+    missing = [column for column in schema if column not in frame.columns]
+    if missing:
+        raise FeatureSchemaError(f"missing feature columns: {', '.join(missing)}")
+    wrong = []
+    for column, kind in schema.items():
+        values = frame[column]
+        if kind in ("integer", "float", "boolean") and not (
+            pd.api.types.is_numeric_dtype(values)
+            or pd.api.types.is_bool_dtype(values)
+            or values.isna().all()
+        ):
+            wrong.append(f"{column} (expected {kind}, got {values.dtype})")
+    if wrong:
+        raise FeatureSchemaError(f"feature columns of the wrong type: {', '.join(wrong)}")
+
+
+def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    """Model inputs from raw-named feature columns (checked first), in MODEL_INPUTS order."""
+    check_schema(frame)
+    out = pd.DataFrame(index=frame.index)
+    for name, source in LOGGED.items():
+        out[name] = signed_log(frame[source])
+    for name in PASSED:
+        out[name] = frame[name].astype("float64")
+    out["has_first_bet"] = frame["has_first_bet"].astype("float64")
+    for name in ["geo", "product", "ben_login_id", "tracker_id", "partner_id"]:
+        out[name] = _text(frame[name])
+    out["ftd_calendar_month"] = _text(frame["ftd_calendar_month"].astype("Int64"))
+    out["partition_key"] = out["partner_id"] + "|" + out["geo"]
+    return out[MODEL_INPUTS].replace([np.inf, -np.inf], np.nan)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Category values as plain text, missing (or blank) as one explicit level."""
+    text = values.astype(object).where(values.notna(), MISSING_LEVEL).astype(str).str.strip()
+    return text.where(text != "", MISSING_LEVEL).astype(object)
