@@ -169,24 +169,48 @@ def fit_group(frame: pd.DataFrame, min_events: int = 30) -> pd.DataFrame:
     return out
 
 
-def _greenwood_bands(
-    survival: np.ndarray,
-    at_risk: np.ndarray,
-    events: np.ndarray,
-    level_log_variance: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Log-log 95% bands, as lifelines computes them for Kaplan-Meier, from (effective) counts.
-
-    For a pooled curve the counts include the prior's pseudo-players (the posterior variance of
-    each month's hazard), and `level_log_variance`, the posterior variance of the group's log
-    relative risk, adds the error shared by all months: Var(log S_t) += Lambda_t^2 Var(log RR).
-    """
+def _greenwood_variance(at_risk: np.ndarray, events: np.ndarray) -> np.ndarray:
+    """Running Greenwood sum d / (n (n - d)): the variance of log S."""
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(
             (at_risk > 0) & (events < at_risk), events / (at_risk * (at_risk - events)), 0.0
         )
+    return np.cumsum(term)
+
+
+def pooled_log_variance(
+    survival: np.ndarray,
+    effective_at_risk: np.ndarray,
+    effective_events: np.ndarray,
+    level_log_variance: float,
+    raw_survival: np.ndarray,
+    raw_at_risk: np.ndarray,
+    raw_events: np.ndarray,
+) -> np.ndarray:
+    """Variance of log S for a pooled curve, aware that shrinkage can be biased.
+
+    The posterior part: Greenwood on the effective counts (the prior's pseudo-players included)
+    plus the error shared by all months through the group's relative risk,
+    Lambda_t^2 Var(log RR). Where the pooled curve departs from the group's own Kaplan-Meier,
+    that departure squared (a bias estimate) is added, but the variance never exceeds the
+    Kaplan-Meier's own: pooling may narrow a band, never widen it beyond the data's.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
         log_s = np.log(survival)
-        variance = np.cumsum(term) + log_s**2 * level_log_variance
+        posterior = _greenwood_variance(effective_at_risk, effective_events)
+        posterior = posterior + log_s**2 * level_log_variance
+        raw = _greenwood_variance(raw_at_risk, raw_events)
+        departure = np.nan_to_num((log_s - np.log(raw_survival)) ** 2, nan=0.0, posinf=np.inf)
+    return np.maximum(posterior, np.minimum(raw, departure + posterior))
+
+
+def _greenwood_bands(
+    survival: np.ndarray, log_variance: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log-log 95% bands, as lifelines computes them for Kaplan-Meier, from Var(log S)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.log(survival)
+        variance = log_variance
         spread = Z_95 * np.sqrt(variance) / log_s
         lower = np.exp(-np.exp(np.log(-log_s) - spread))
         upper = np.exp(-np.exp(np.log(-log_s) + spread))
@@ -265,12 +289,24 @@ def assemble_curve(
         if "relative_risk_log_variance" in rows
         else 0.0
     )
-    lower[: last_observed + 1], upper[: last_observed + 1] = _greenwood_bands(
-        survival[: last_observed + 1],
-        at_risk_full[: last_observed + 1],
-        events_full[: last_observed + 1],
-        level_log_variance,
+    raw_at_risk = np.zeros(months.size)
+    raw_events = np.zeros(months.size)
+    raw_at_risk[index] = observed["n_at_risk"].to_numpy(float)
+    raw_events[index] = observed["n_events"].to_numpy(float)
+    raw_survival = np.cumprod(
+        1.0 - np.divide(raw_events, raw_at_risk, out=np.zeros(months.size), where=raw_at_risk > 0)
     )
+    span = slice(0, last_observed + 1)
+    log_variance = pooled_log_variance(
+        survival[span],
+        at_risk_full[span],
+        events_full[span],
+        level_log_variance,
+        raw_survival[span],
+        raw_at_risk[span],
+        raw_events[span],
+    )
+    lower[span], upper[span] = _greenwood_bands(survival[span], log_variance)
 
     is_extrapolated = months > last_observed
     if is_extrapolated.any() and model is not None:

@@ -200,7 +200,15 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     run = run_dbt(
-        ["build", "--select", "+churn_survival_curves", "+dq_quarantine"],
+        # cautious: leave out tests of other models that merely read these (the classifier's).
+        [
+            "build",
+            "--select",
+            "+churn_survival_curves",
+            "+dq_quarantine",
+            "--indirect-selection",
+            "cautious",
+        ],
         workdir,
         {"raw_activity_path": str(export)},
     )
