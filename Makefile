@@ -14,7 +14,7 @@ DBT_VARS := {$(strip $(if $(RAW),raw_activity_path: '$(RAW)'$(comma)) \
 	$(if $(PARTNER),partner_id: '$(PARTNER)'$(comma)) \
 	$(if $(EXPORT_MONTH),export_month: '$(EXPORT_MONTH)'$(comma)))}
 
-.PHONY: install build test docs serve-docs bench-simulate sample lint clean
+.PHONY: install build test docs serve-docs bench-simulate validate-survival sample lint clean
 
 install: $(INSTALLED)
 
@@ -45,6 +45,10 @@ sample: install
 
 bench-simulate: install
 	$(BIN)/python -m churn.simulate.benchmark
+
+# Fresh simulator data, a warehouse built on it, the model against the truth beside its targets.
+validate-survival: install
+	$(BIN)/python -m churn.validate survival
 
 lint: install
 	$(BIN)/ruff check python
