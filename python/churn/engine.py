@@ -117,4 +117,9 @@ def run_on_spark(
 ):
     """The same partition function on Spark: `groupBy(keys).applyInPandas`."""
     guarded = GuardedFunction(function, tuple(keys), tuple(schema))
-    return spark_frame.groupBy(*keys).applyInPandas(guarded, schema=spark_schema(schema))
+
+    # A plain one-argument function: Spark reads the arity to tell (frame) from (key, frame).
+    def apply(partition: pd.DataFrame) -> pd.DataFrame:
+        return guarded(partition)
+
+    return spark_frame.groupBy(*keys).applyInPandas(apply, schema=spark_schema(schema))
