@@ -463,8 +463,11 @@ class QuickChurnClassifier(ModelArtifact):
             key: {
                 "n_train": model.n_train,
                 "n_calibration": model.n_calibration,
-                "calibration_slope": model.slope,
-                "calibration_intercept": model.intercept,
+                "calibration": {
+                    "weight_log_p": model.weight_log_p,
+                    "weight_log_1mp": model.weight_log_1mp,
+                    "intercept": model.intercept,
+                },
             }
             for key, model in sorted(submodels.items())
         }
@@ -519,7 +522,8 @@ class QuickChurnClassifier(ModelArtifact):
         return {
             key: {
                 "pipeline": model.pipeline,
-                "slope": model.slope,
+                "weight_log_p": model.weight_log_p,
+                "weight_log_1mp": model.weight_log_1mp,
                 "intercept": model.intercept,
                 "n_train": model.n_train,
                 "n_calibration": model.n_calibration,
@@ -531,7 +535,21 @@ class QuickChurnClassifier(ModelArtifact):
         if not isinstance(state, dict) or estimators.GLOBAL_KEY not in state:
             raise ArtifactIntegrityError("the model file does not hold a quick-churn model")
         self.submodels_ = {}
+        fields = {
+            "pipeline",
+            "weight_log_p",
+            "weight_log_1mp",
+            "intercept",
+            "n_train",
+            "n_calibration",
+        }
         for key, entry in state.items():
+            missing = sorted(fields - set(entry)) if isinstance(entry, dict) else sorted(fields)
+            if missing:
+                raise ArtifactIntegrityError(
+                    f"sub-model {key} lacks {', '.join(missing)}: the artifact was written by "
+                    "another version of churn; retrain it"
+                )
             pipeline = entry["pipeline"]
             names = list(getattr(pipeline, "feature_names_in_", []))
             if names != list(MODEL_INPUTS):
@@ -541,7 +559,8 @@ class QuickChurnClassifier(ModelArtifact):
                 )
             self.submodels_[key] = estimators.CalibratedModel(
                 pipeline,
-                float(entry["slope"]),
+                float(entry["weight_log_p"]),
+                float(entry["weight_log_1mp"]),
                 float(entry["intercept"]),
                 int(entry["n_train"]),
                 int(entry["n_calibration"]),

@@ -13,6 +13,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from churn.artifact import ArtifactError, QuickChurnClassifier
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FEATURES_MODEL = "int_classifier__features"
 OUTPUT_COLUMNS = ["player_id", "partner_id", "geo", "account_id", "ftd_month"]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
 
 
 class ScoreError(Exception):
@@ -80,13 +83,13 @@ def build_features(export: str, workdir: Path, variables: dict, project_dir: Pat
 
 
 def _dbt_errors(output: str) -> str:
-    """The error lines of a dbt log (without colour codes), or its tail when none is marked."""
-    lines = [
-        line.split("  ", 1)[-1] if line[:1].isdigit() else line
-        for line in output.replace("\x1b[0m", "").replace("\x1b[31m", "").splitlines()
-    ]
-    marked = [line.strip() for line in lines if "error" in line.lower() and line.strip()]
-    return "\n".join(f"  {line}" for line in (marked or lines)[-12:])
+    """dbt's own summary of what failed (the lines after "Completed with N errors"), without
+    colours, timestamps and macro call chains; the log's tail when there is no summary."""
+    lines = [TIMESTAMP.sub("", line).rstrip() for line in ANSI.sub("", output).splitlines()]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Completed with")]
+    summary = lines[starts[-1] + 1 :] if starts else lines[-12:]
+    kept = [line.strip() for line in summary if line.strip() and not line.strip().startswith(">")]
+    return "\n".join(f"  {line}" for line in kept[:20])
 
 
 def score_export(

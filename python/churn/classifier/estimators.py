@@ -5,7 +5,8 @@
 - `boosted`: scikit-learn's HistGradientBoostingClassifier with native categories for the few-level
   columns and the same target encodings.
 
-Both are Platt-calibrated on the calibration slice: logit(p) = a + b logit(raw score).
+Both are calibrated on the calibration slice by beta calibration:
+logit(p) = c + a log(raw) - b log(1 - raw), Platt scaling when a = b.
 
 Grain: `global` fits one model on every partition (partition identity is a target-encoded input);
 `partner` adds one model per partner with enough labelled players; `partition` adds one per
@@ -22,12 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from churn.classifier.features import (
-    HIGH_CARDINALITY_INPUTS,
-    LOW_CARDINALITY_INPUTS,
-    NUMERIC_INPUTS,
-)
-from churn.classifier.metrics import logit
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -36,6 +31,13 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
 from threadpoolctl import threadpool_limits
+
+from churn.classifier.features import (
+    HIGH_CARDINALITY_INPUTS,
+    LOW_CARDINALITY_INPUTS,
+    NUMERIC_INPUTS,
+)
+from churn.classifier.metrics import EPSILON, logit
 
 ALGORITHMS = ("logistic", "boosted")
 GRAINS = ("global", "partner", "partition")
@@ -114,25 +116,41 @@ def build_pipeline(algorithm: str, seed: int) -> Pipeline:
     raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {', '.join(ALGORITHMS)}")
 
 
+def _beta_inputs(raw: np.ndarray) -> np.ndarray:
+    clipped = np.clip(np.asarray(raw, dtype=float), EPSILON, 1 - EPSILON)
+    return np.column_stack([np.log(clipped), -np.log(1 - clipped)])
+
+
 @dataclass
 class CalibratedModel:
-    """A fitted pipeline and its Platt calibration: P = sigmoid(intercept + slope x logit(raw))."""
+    """A fitted pipeline and its beta calibration:
+    P = sigmoid(intercept + weight_log_p x log(raw) - weight_log_1mp x log(1 - raw))."""
 
     pipeline: Pipeline
-    slope: float
+    weight_log_p: float
+    weight_log_1mp: float
     intercept: float
     n_train: int
     n_calibration: int
 
     def predict(self, inputs: pd.DataFrame) -> np.ndarray:
         raw = self.pipeline.predict_proba(inputs)[:, 1]
-        return 1 / (1 + np.exp(-(self.intercept + self.slope * logit(raw))))
+        weights = np.array([self.weight_log_p, self.weight_log_1mp])
+        return 1 / (1 + np.exp(-(self.intercept + _beta_inputs(raw) @ weights)))
 
 
-def platt(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """(slope, intercept) of logit P(y) = intercept + slope x logit(raw), barely regularised."""
-    model = LogisticRegression(C=1e4, max_iter=1000).fit(logit(raw).reshape(-1, 1), labels)
-    return float(model.coef_[0, 0]), float(model.intercept_[0])
+def beta_calibration(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    """(a, b, c) of logit P(y) = c + a log(raw) - b log(1 - raw) (Kull et al.'s beta calibration),
+    barely regularised. It contains Platt scaling (a = b) and also corrects a miscalibration that
+    differs between the two tails, which the logistic baseline shows. A negative weight would make
+    the map non-monotone: then Platt scaling on logit(raw) instead."""
+    model = LogisticRegression(C=1e4, max_iter=1000).fit(_beta_inputs(raw), labels)
+    a, b = model.coef_[0]
+    if a < 0 or b < 0:
+        platt = LogisticRegression(C=1e4, max_iter=1000).fit(logit(raw).reshape(-1, 1), labels)
+        a = b = platt.coef_[0, 0]
+        model = platt
+    return float(a), float(b), float(model.intercept_[0])
 
 
 def fit_calibrated(
@@ -146,8 +164,8 @@ def fit_calibrated(
     """Fits on the training slice, then calibrates on the calibration slice."""
     with single_threaded():
         pipeline = build_pipeline(algorithm, seed).fit(train, train_labels)
-        slope, intercept = platt(pipeline.predict_proba(calibration)[:, 1], calibration_labels)
-    return CalibratedModel(pipeline, slope, intercept, len(train), len(calibration))
+        weights = beta_calibration(pipeline.predict_proba(calibration)[:, 1], calibration_labels)
+    return CalibratedModel(pipeline, *weights, len(train), len(calibration))
 
 
 def submodel_keys(partner_id: pd.Series, partition_key: pd.Series, grain: str) -> list[pd.Series]:

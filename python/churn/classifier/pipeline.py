@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from churn.artifact import QuickChurnClassifier, package_versions
 from churn.classifier import estimators
 from churn.classifier.features import FEATURE_SCHEMA
@@ -332,7 +333,8 @@ def train_and_evaluate(
         metrics=_card_metrics(evaluation, default),
         selection=_card_selection(evaluation, default),
     )
-    path = Path(settings.artifact_dir) / version
+    # Absolute, so the table says where the artifact is whatever folder it is read from.
+    path = (Path(settings.artifact_dir) / version).resolve()
     artifact.save(path)
     evaluation["artifact_path"] = np.where(evaluation["is_default"], str(path), None)
     return _conform(evaluation, EVALUATION_SCHEMA)

@@ -1,0 +1,101 @@
+"""Evaluation metrics of the quick-churn classifier on hand-made data, against scikit-learn where
+it has the same metric."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from churn.classifier.metrics import (
+    bootstrap_weights,
+    calibration_slope_intercept,
+    evaluate_slice,
+    expected_calibration_error,
+    paired_difference,
+    top_decile,
+    weighted_average_precision,
+    weighted_roc_auc,
+)
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+
+@pytest.fixture(scope="module")
+def scored() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 2000)
+    # Rounded scores: many ties, which the rank formulas must count one half.
+    p = np.round(np.clip(0.3 * y + rng.random(2000) * 0.7, 0, 1), 2)
+    return y, p
+
+
+def test_auc_and_average_precision_match_scikit_learn_with_ties(scored):
+    y, p = scored
+    assert weighted_roc_auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    assert weighted_average_precision(y, p) == pytest.approx(
+        average_precision_score(y, p), abs=1e-12
+    )
+
+
+def test_weighted_metrics_equal_metrics_on_the_resampled_rows(scored):
+    y, p = scored
+    weights = bootstrap_weights(len(y), 3, seed=5)
+    for b in range(3):
+        rows = np.repeat(np.arange(len(y)), weights[b].astype(int))
+        assert weighted_roc_auc(y, p, weights)[b] == pytest.approx(
+            roc_auc_score(y[rows], p[rows]), abs=1e-6
+        )
+        assert weighted_average_precision(y, p, weights)[b] == pytest.approx(
+            average_precision_score(y[rows], p[rows]), abs=1e-6
+        )
+
+
+def test_auc_is_undefined_with_one_class():
+    assert np.isnan(weighted_roc_auc([1, 1, 1], [0.2, 0.5, 0.9]))
+
+
+def test_expected_calibration_error_by_hand():
+    # Bin [0.2, 0.3): scores 0.25 x2, one churner -> |0.25 - 0.5| = 0.25, share 1/2.
+    # Bin [0.8, 0.9): scores 0.85 x2, both churners -> |0.85 - 1| = 0.15, share 1/2.
+    ece = expected_calibration_error([0, 1, 1, 1], [0.25, 0.25, 0.85, 0.85])
+    assert ece == pytest.approx(0.5 * 0.25 + 0.5 * 0.15)
+    # A score of exactly 1 falls in the last bin, not an eleventh one.
+    assert expected_calibration_error([1, 1], [1.0, 1.0]) == pytest.approx(0)
+
+
+def test_calibration_slope_and_intercept_of_calibrated_and_overconfident_scores():
+    rng = np.random.default_rng(11)
+    truth = rng.uniform(0.05, 0.95, 200_000)
+    y = (rng.random(truth.size) < truth).astype(int)
+    slope, intercept = calibration_slope_intercept(y, truth)
+    assert slope == pytest.approx(1, abs=0.03) and intercept == pytest.approx(0, abs=0.03)
+    # Doubling the log-odds is over-confidence: the recalibration slope is one half.
+    logit = np.log(truth / (1 - truth))
+    overconfident = 1 / (1 + np.exp(-2 * logit))
+    slope, _ = calibration_slope_intercept(y, overconfident)
+    assert slope == pytest.approx(0.5, abs=0.02)
+
+
+def test_top_decile_lift_and_capture_by_hand():
+    y = np.array([1] * 10 + [0] * 90)
+    p = np.linspace(1, 0, 100)  # the 10 churners have the 10 highest scores
+    lift, capture = top_decile(y, p)
+    assert capture == pytest.approx(1.0)
+    assert lift == pytest.approx(1.0 / 0.1)
+
+
+def test_bootstrap_intervals_are_deterministic_and_bracket_the_estimate(scored):
+    y, p = scored
+    first, draws = evaluate_slice(y, p, bootstrap_weights(len(y), 200, seed=42))
+    second, _ = evaluate_slice(y, p, bootstrap_weights(len(y), 200, seed=42))
+    other, _ = evaluate_slice(y, p, bootstrap_weights(len(y), 200, seed=43))
+    assert first == second
+    assert (first.roc_auc_lower, first.roc_auc_upper) != (other.roc_auc_lower, other.roc_auc_upper)
+    assert first.roc_auc_lower < first.roc_auc < first.roc_auc_upper
+    assert first.pr_auc_lower < first.pr_auc < first.pr_auc_upper
+    assert len(draws) == 200
+
+
+def test_paired_difference_of_a_model_with_itself_is_exactly_zero(scored):
+    y, p = scored
+    weights = bootstrap_weights(len(y), 100, seed=1)
+    draws = weighted_roc_auc(y, p, weights)
+    assert paired_difference(0.7, 0.7, draws, draws) == (0.0, 0.0, 0.0)
