@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from churn.artifact import MODEL_FILE, QuickChurnClassifier
 from churn.classifier.features import FEATURE_SCHEMA
-from churn.cli import score_export
+from churn.classifier.scoring import score_export
 from dbt_harness import PROJECT_DIR, DbtRun
 
 CUTOFF = "2022-06-01"

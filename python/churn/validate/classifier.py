@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             on scores.player_id = features.player_id
         where scores.data_split = 'test'""")
     truth = result.truth["players"][[*KEYS, "bayes_p_quick_churn", "quick_churn"]]
-    test = scores.merge(truth, on=KEYS, how="inner", validate="one_to_one")
+    # Sorted, so the bootstrap resamples do not depend on the order the warehouse returned.
+    test = scores.merge(truth, on=KEYS, how="inner", validate="one_to_one").sort_values(KEYS)
     agreement = float(
         (test["quick_churn"].astype(bool) == test["is_quick_churn"].astype(bool)).mean()
     )
