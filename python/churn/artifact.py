@@ -228,8 +228,14 @@ class ModelArtifact(ABC):
             (staging / MANIFEST_FILE).write_bytes(manifest_bytes)
             staging.chmod(0o755)
             if path.exists():
-                shutil.rmtree(path)
-            os.replace(staging, path)
+                shutil.rmtree(path, ignore_errors=True)
+            try:
+                os.replace(staging, path)
+            except OSError:
+                # Another build saved the same version meanwhile: fine if it is this artifact.
+                if (path / MANIFEST_FILE).read_bytes() != manifest_bytes:
+                    raise
+                self.verify(path)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
