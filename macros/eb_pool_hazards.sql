@@ -108,8 +108,10 @@
         select
             with_level.*,
             case
-                when with_level.prior_mean is null or with_level.prior_mean <= 0 then 0
-                when shape_spread.logit_spread_squared is null then 0
+                when with_level.prior_mean is null then 0
+                -- No spread to measure (an only child, or a parent without events in these
+                -- months): the child's data are its parent's, so it takes the parent's pooled hazard.
+                when shape_spread.logit_spread_squared is null or with_level.prior_mean <= 0 then 1e9
                 else greatest(0, 1 / (greatest(shape_spread.logit_spread_squared, 1e-9)
                     * with_level.prior_mean * (1 - with_level.prior_mean)) - 1)
             end as prior_strength_months
