@@ -29,6 +29,12 @@ from churn.classifier.metrics import (
 )
 
 ALL = "_all"
+SELECTION_RULE = (
+    "algorithm at the global grain: boosted only if its paired bootstrap 95% interval of the test "
+    "AUC gain over the logistic baseline lies above zero, else logistic; grain for that algorithm: "
+    "the finer grain with the best test AUC among those whose gain over global lies above zero the "
+    "same way, else global"
+)
 DEFAULT_ALGORITHM, DEFAULT_GRAIN = "logistic", "global"
 METRIC_COLUMNS = list(SliceMetrics.__dataclass_fields__)
 GAIN_COLUMNS = [
@@ -356,7 +362,7 @@ def _card_selection(evaluation: pd.DataFrame, default: str) -> dict[str, Any]:
     ]
     return {
         "chosen": default,
-        "rule": choose_default.__doc__.split("The default candidate. ")[1].replace("\n   ", ""),
+        "rule": SELECTION_RULE,
         "candidates": {
             row["model_name"]: {
                 column: _plain(row[column])
