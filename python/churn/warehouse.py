@@ -42,6 +42,8 @@ def run_dbt(command: list[str], workdir: Path, variables: dict | None = None) ->
     env.update(
         CHURN_DUCKDB_PATH=str(database),
         CHURN_EXPORT_ROOT=str(workdir / "exports"),
+        # Model artifacts stay with this warehouse, not in the repo's artifacts/.
+        CHURN_ARTIFACT_DIR=str(workdir / "artifacts"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     dbt = Path(sys.executable).parent / "dbt"
