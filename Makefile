@@ -14,7 +14,7 @@ DBT_VARS := {$(strip $(if $(RAW),raw_activity_path: '$(RAW)'$(comma)) \
 	$(if $(PARTNER),partner_id: '$(PARTNER)'$(comma)) \
 	$(if $(EXPORT_MONTH),export_month: '$(EXPORT_MONTH)'$(comma)))}
 
-.PHONY: install build test docs serve-docs bench-simulate validate-survival sample lint clean
+.PHONY: install build test docs serve-docs bench-simulate validate-survival sample lint clean report
 
 install: $(INSTALLED)
 
@@ -49,6 +49,10 @@ bench-simulate: install
 # Fresh simulator data, a warehouse built on it, the model against the truth beside its targets.
 validate-survival: install
 	$(BIN)/python -m churn.validate survival
+
+# reports/eda.html and reports/models.html from the built warehouse (self-contained HTML).
+report: build
+	$(BIN)/python -m churn.report --database warehouse/churn.duckdb --out reports
 
 lint: install
 	$(BIN)/ruff check python

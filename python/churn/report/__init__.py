@@ -1,0 +1,11 @@
+"""Reports and written answers generated from the built warehouse.
+
+`python -m churn.report --database warehouse/churn.duckdb --out reports` runs the SQL in
+`analyses/` on the warehouse and writes `eda.html` and `models.html` (self-contained: figures
+embedded, no network); `--docs` rewrites the generated blocks of docs/eda.md, docs/models.md and
+docs/production.md from the same queries, and `--check-docs` says whether they are current.
+"""
+
+from churn.report.reports import build_reports, write_reports
+
+__all__ = ["build_reports", "write_reports"]

@@ -1,0 +1,128 @@
+"""The numeric parts of docs/eda.md, docs/models.md and docs/production.md, generated from the
+warehouse by the same analyses and templates as the HTML reports.
+
+A generated block sits between `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`;
+everything else in the files is written by hand and holds no number that comes from data.
+`write_docs` rewrites the blocks, `check_docs` lists the files whose blocks are stale (a test runs
+it on the sample build).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from churn.report import reports, text
+from churn.report.facts import Facts, compute_facts
+from churn.report.queries import QueryResult, run_analyses
+
+DOCS_DIR = Path(__file__).resolve().parents[3] / "docs"
+_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: ([\w-]+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)",
+                    re.DOTALL)
+Renderer = Callable[[Mapping[str, QueryResult], Facts], str]
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A display frame as a GitHub markdown table."""
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
+             "|" + "|".join("---" for _ in frame.columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
+              for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _list(templates: list[str]) -> Renderer:
+    return lambda results, facts: text.markdown_bullets(templates, facts)
+
+
+def _table(analysis: str, formatter: Callable[[pd.DataFrame], pd.DataFrame]) -> Renderer:
+    def render(results: Mapping[str, QueryResult], facts: Facts) -> str:
+        result = results.get(analysis)
+        if result is None or not result.ok or not len(result.frame):
+            reason = "not run" if result is None else (result.error or "no rows")
+            return f"(not available: analysis `{analysis}`: {reason})\n"
+        return markdown_table(formatter(result.frame))
+
+    return render
+
+
+BLOCKS: dict[str, dict[str, Renderer]] = {
+    "eda.md": {
+        "eda-volumes": _list(text.EDA_OVERVIEW),
+        "eda-cohorts": _list(text.EDA_COHORTS),
+        "eda-gaps": _list(text.EDA_GAPS),
+        "eda-money": _list(text.EDA_MONEY),
+        "eda-journey": _list(text.EDA_JOURNEY),
+        "eda-problems": _list(text.EDA_PROBLEMS),
+        "eda-problems-table": _table("eda_data_problems", reports.problems_table),
+        "eda-challenges": _list(text.EDA_CHALLENGES),
+    },
+    "models.md": {
+        "survival-results": _list(text.SURVIVAL_RESULTS + text.SURVIVAL_POOLING),
+        "survival-summary-table": _table("models_survival_summary", reports.survival_table),
+        "survival-tails": _list(text.SURVIVAL_TAILS),
+        "classifier-data": _list(text.CLASSIFIER_DATA),
+        "classifier-results": _list(text.CLASSIFIER_RESULTS + text.CLASSIFIER_SCORES),
+        "classifier-candidates-table": _table("models_classifier_candidates",
+                                              reports.candidates_table),
+    },
+    "production.md": {
+        "production-partitions": _list(text.PRODUCTION_PARTITIONS),
+        "production-outputs-table": _table("production_outputs", reports.outputs_table),
+    },
+}
+
+
+def render_blocks(database: Path | str) -> dict[str, dict[str, str]]:
+    """Every generated block's current text, by doc file and block name."""
+    results = run_analyses(database)
+    facts = compute_facts(results)
+    return {doc: {name: render(results, facts) for name, render in blocks.items()}
+            for doc, blocks in BLOCKS.items()}
+
+
+def apply_blocks(document: str, blocks: Mapping[str, str]) -> str:
+    """The document with each generated block replaced by its rendering (unknown blocks kept)."""
+    return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4),
+                      document)
+
+
+def missing_blocks(document: str, blocks: Mapping[str, str]) -> list[str]:
+    """Block names the document should hold but does not."""
+    present = {match.group(2) for match in _BLOCK.finditer(document)}
+    return sorted(set(blocks) - present)
+
+
+def _updates(database: Path | str, docs_dir: Path) -> dict[Path, tuple[str, str]]:
+    rendered = render_blocks(database)
+    updates = {}
+    for doc, blocks in rendered.items():
+        path = docs_dir / doc
+        current = path.read_text(encoding="utf-8")
+        missing = missing_blocks(current, blocks)
+        if missing:
+            raise ValueError(f"{path} lacks the generated blocks {', '.join(missing)}")
+        updates[path] = (current, apply_blocks(current, blocks))
+    return updates
+
+
+def write_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
+    """Rewrites the generated blocks; returns the files that changed."""
+    changed = []
+    for path, (current, updated) in _updates(database, docs_dir).items():
+        if updated != current:
+            path.write_text(updated, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def check_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
+    """The doc files whose generated blocks differ from what this warehouse gives."""
+    return [path for path, (current, updated) in _updates(database, docs_dir).items()
+            if updated != current]
