@@ -127,6 +127,21 @@
             case when n_at_risk > 0 then cast(n_at_risk as double) / (n_at_risk + prior_strength_months)
                 else 0 end as pooling_weight
         from pooled
+    ),
+
+    pooled_hazards as (
+        -- The pooled table's columns: the group, its counts, raw and pooled hazard, how pooled.
+        select
+            cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
+            n_players, month_number, n_at_risk, n_events, n_censored, hazard,
+            case when n_at_risk + prior_strength_months > 0 then
+                (n_events + prior_strength_months * prior_mean) / (n_at_risk + prior_strength_months)
+            else prior_mean end as pooled_hazard,
+            pooling_weight,
+            prior_strength_months,
+            relative_risk,
+            relative_risk_log_variance
+        from weighted
     )
 {% endmacro %}
 

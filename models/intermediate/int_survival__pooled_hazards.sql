@@ -39,17 +39,7 @@ parents as (
 
 partition_pooled as (
 
-    select
-        cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
-        n_players, month_number, n_at_risk, n_events, n_censored, hazard,
-        case when n_at_risk + prior_strength_months > 0 then
-            (n_events + prior_strength_months * prior_mean) / (n_at_risk + prior_strength_months)
-        else prior_mean end as pooled_hazard,
-        coalesce(pooling_weight, 0) as pooling_weight,
-        prior_strength_months,
-        relative_risk,
-        relative_risk_log_variance
-    from weighted
+    select * from pooled_hazards
 
 ),
 

@@ -10,10 +10,7 @@ interval of the paired AUC gain, the baseline kept otherwise.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 
@@ -23,7 +20,7 @@ from churn.classifier.metrics import (
     percentile_interval,
     weighted_roc_auc,
 )
-from churn.simulate import SimulationConfig, simulate, write_export
+from churn.validate.common import add_simulation_arguments, simulate_into_workdir
 from churn.warehouse import run_dbt
 
 TARGETS = {"auc_ratio": 0.97, "ece": 0.02}
@@ -155,38 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--players", type=int, default=80_000)
-    parser.add_argument("--partners", type=int, default=8)
-    parser.add_argument("--states", type=int, default=15)
-    parser.add_argument("--start", default="2019-01")
-    parser.add_argument("--end", default="2024-12")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--workdir", type=Path, default=None, help="keep the warehouse here")
-    args = parser.parse_args(argv)
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="churn-validate-classifier-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    config = replace(
-        SimulationConfig(),
-        n_players=args.players,
-        n_partners=args.partners,
-        states=args.states,
-        start=args.start,
-        end=args.end,
-        seed=args.seed,
+    add_simulation_arguments(
+        parser, players=80_000, partners=8, states=15, start="2019-01", end="2024-12", seed=11
     )
+    args = parser.parse_args(argv)
+    config, result, workdir, export = simulate_into_workdir(args, "churn-validate-classifier-")
     if (config.quick_churn_months, config.churn_inactive_months) != (3, 3):
         raise SystemExit("the Bayes probability is for H = 3, K = 3")
-    result = simulate(config)
-    export = workdir / "activity.parquet"
-    write_export(result.export_table, export)
-    print(
-        f"simulated {len(result.truth['players']):,} players, "
-        f"{result.export_table.num_rows:,} rows ({args.start}..{args.end}, {args.partners} "
-        f"partners, {args.states} states, seed {args.seed}) in "
-        f"{time.perf_counter() - started:.0f} s"
-    )
 
     started = time.perf_counter()
     run = run_dbt(

@@ -12,15 +12,12 @@ Two truths per partition:
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from churn.simulate import SimulationConfig, simulate, write_export
+from churn.validate.common import add_simulation_arguments, simulate_into_workdir
 from churn.warehouse import run_dbt
 
 MAX_MONTH = 60
@@ -166,37 +163,12 @@ def report(joined: pd.DataFrame) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m churn.validate survival", description=__doc__)
-    parser.add_argument("--players", type=int, default=60_000)
-    parser.add_argument("--partners", type=int, default=8)
-    parser.add_argument("--states", type=int, default=20)
-    parser.add_argument(
-        "--start", default="2022-01", help="first month: 36 months of data by default"
+    # 36 months of data by default: the month-60 target is for data covering 36 months.
+    add_simulation_arguments(
+        parser, players=60_000, partners=8, states=20, start="2022-01", end="2024-12", seed=7
     )
-    parser.add_argument("--end", default="2024-12")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=None, help="keep the warehouse here")
     args = parser.parse_args(argv)
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="churn-validate-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    config = replace(
-        SimulationConfig(),
-        n_players=args.players,
-        n_partners=args.partners,
-        states=args.states,
-        start=args.start,
-        end=args.end,
-        seed=args.seed,
-    )
-    result = simulate(config)
-    export = workdir / "activity.parquet"
-    write_export(result.export_table, export)
-    print(
-        f"simulated {len(result.truth['players']):,} players, "
-        f"{result.export_table.num_rows:,} rows "
-        f"({args.start}..{args.end}, seed {args.seed}) in {time.perf_counter() - started:.0f} s"
-    )
+    _, result, workdir, export = simulate_into_workdir(args, "churn-validate-survival-")
 
     started = time.perf_counter()
     run = run_dbt(
