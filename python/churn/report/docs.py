@@ -65,8 +65,11 @@ BLOCKS: dict[str, dict[str, Renderer]] = {
     },
     "models.md": {
         "survival-results": _list(text.SURVIVAL_RESULTS + text.SURVIVAL_POOLING),
-        "survival-summary-table": _table("models_survival_summary", reports.survival_table),
-        "survival-tails": _list(text.SURVIVAL_TAILS),
+        "survival-summary-table": _table(
+            "models_survival_summary",
+            lambda frame: reports.survival_table(frame).drop(columns=["tail"]),
+        ),
+        "survival-tails": _list(text.SURVIVAL_TAILS_DOCS),
         "classifier-data": _list(text.CLASSIFIER_DATA),
         "classifier-results": _list(text.CLASSIFIER_RESULTS + text.CLASSIFIER_SCORES),
         "classifier-candidates-table": _table("models_classifier_candidates",

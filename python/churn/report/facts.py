@@ -452,6 +452,7 @@ def _backtest(frames: Frames) -> dict[str, Any]:
         out[f"backtest_{level}_mae"] = float(
             (part["mean_absolute_error"] * weights).sum() / max(weights.sum(), 1)
         )
+        out[f"backtest_{level}_mae_points"] = 100 * out[f"backtest_{level}_mae"]
         out[f"backtest_{level}_max"] = float(part["max_absolute_error"].max())
         out[f"backtest_{level}_bias"] = float(
             (part["mean_error"] * weights).sum() / max(weights.sum(), 1)
