@@ -8,8 +8,8 @@
        scale, by moments, one per band of months): pooled hazard = (events + m_t h0_t) / (at risk + m_t),
        own-data weight n / (n + m_t).
     children: group keys, month_number, n_at_risk, n_events, parent_partner_id, parent_geo.
-    parents: keys, parent_n_at_risk, parent_raw_hazard (the children's pooled data) and
-    parent_hazard (the parent's own pooled hazard). -#}
+    parents: keys, parent_n_at_risk, parent_raw_hazard (the children's pooled data),
+    parent_hazard (the parent's own pooled hazard) and parent_prior_strength (its own m). -#}
 {% macro eb_pool_hazards(children, parents) %}
     {%- set parent_keys = ['cutoff_offset_months', 'parent_partner_id', 'parent_geo', 'segment_type', 'segment_value'] -%}
     joined as (
@@ -17,7 +17,8 @@
             {{ children }}.*,
             {{ parents }}.parent_n_at_risk,
             {{ parents }}.parent_raw_hazard,
-            {{ parents }}.parent_hazard
+            {{ parents }}.parent_hazard,
+            {{ parents }}.parent_prior_strength
         from {{ children }}
         inner join {{ parents }}
             on {{ children }}.cutoff_offset_months = {{ parents }}.cutoff_offset_months
@@ -107,14 +108,21 @@
     pooled as (
         select
             with_level.*,
-            case
-                when with_level.prior_mean is null then 0
-                -- No spread to measure (an only child, or a parent without events in these
-                -- months): the child's data are its parent's, so it takes the parent's pooled hazard.
-                when shape_spread.logit_spread_squared is null or with_level.prior_mean <= 0 then 1e9
-                else greatest(0, 1 / (greatest(shape_spread.logit_spread_squared, 1e-9)
-                    * with_level.prior_mean * (1 - with_level.prior_mean)) - 1)
-            end as prior_strength_months
+            -- The prior cannot carry more information than the parent has beyond the child's own
+            -- data: at most the parent's other players plus the parent's own prior. An only child
+            -- then gets exactly its parent's pooled hazard.
+            least(
+                case
+                    when with_level.prior_mean is null then 0
+                    -- No spread to measure (an only child, or no events in these months).
+                    when shape_spread.logit_spread_squared is null or with_level.prior_mean <= 0
+                        then 1e9
+                    else greatest(0, 1 / (greatest(shape_spread.logit_spread_squared, 1e-9)
+                        * with_level.prior_mean * (1 - with_level.prior_mean)) - 1)
+                end,
+                greatest(0, coalesce(with_level.parent_n_at_risk, 0) - with_level.n_at_risk)
+                    + coalesce(with_level.parent_prior_strength, 0)
+            ) as prior_strength_months
         from with_level
         left join shape_spread
             on {{ join_on_keys('with_level', 'shape_spread', parent_keys) }}

@@ -30,7 +30,8 @@ parents as (
         partner_pooled.segment_type, partner_pooled.segment_value, partner_pooled.month_number,
         partner_pooled.n_at_risk as parent_n_at_risk,
         partner_pooled.hazard as parent_raw_hazard,
-        partner_pooled.pooled_hazard as parent_hazard
+        partner_pooled.pooled_hazard as parent_hazard,
+        partner_pooled.prior_strength_months as parent_prior_strength
     from partner_pooled
 
 ),

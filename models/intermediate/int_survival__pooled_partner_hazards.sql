@@ -23,7 +23,8 @@ parents as (
         n_at_risk as parent_n_at_risk,
         hazard as parent_raw_hazard,
         -- The top of the hierarchy is not pooled further.
-        hazard as parent_hazard
+        hazard as parent_hazard,
+        cast(0 as double) as parent_prior_strength
     from kaplan_meier
     where outcome_as_of = 'cutoff' and pooling_level = 'all'
 

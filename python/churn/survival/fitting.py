@@ -260,8 +260,15 @@ def choose_model(
             & backtest["model"].isin(ok["model"])
         ]
         if not scored.empty:
-            scored = scored.merge(ok[["model", "aic"]], on="model")
-            best = scored.sort_values(["backtest_mae", "aic", "model"], kind="mergesort").iloc[0]
+            scored = scored.merge(ok[["model", "aic", "n_params"]], on="model")
+            # Errors equal to 1e-6 are a tie (inputs differ by float noise between builds): the
+            # simpler model wins, then AIC. Rounding keeps the choice the same build to build.
+            scored = scored.assign(
+                mae_rounded=scored["backtest_mae"].round(6), aic_rounded=scored["aic"].round(3)
+            )
+            best = scored.sort_values(
+                ["mae_rounded", "n_params", "aic_rounded", "model"], kind="mergesort"
+            ).iloc[0]
             return {
                 "model": str(best["model"]),
                 "reason": (
