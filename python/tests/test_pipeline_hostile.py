@@ -100,6 +100,8 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
             player_reg_product="Weird Product",
         ),
     ),
+    # A whale wagering millions in a month is a real player, not a test account.
+    (None, variant(account_id="A19", total_handle="5000000.00", total_ngr="250000.00")),
 ]
 # Filler so every month up to the export month has typical volume (the export month is derived).
 FILLER = [
