@@ -31,7 +31,7 @@ accumulated as (
         sum(greenwood_term) over running as greenwood_sum
     from terms
     window running as (
-        partition by cutoff_offset_months, outcome_as_of, pooling_level, partner_id, geo, segment_type, segment_value
+        partition by {{ survival_group_keys() | join(', ') }}
         order by month_number
         rows between unbounded preceding and current row
     )
@@ -41,13 +41,7 @@ accumulated as (
 final as (
 
     select
-        cutoff_offset_months,
-        outcome_as_of,
-        pooling_level,
-        partner_id,
-        geo,
-        segment_type,
-        segment_value,
+        {{ survival_group_keys() | join(', ') }},
         n_players,
         month_number,
         n_at_risk,

@@ -1,6 +1,7 @@
 {#- Life tables, set-wise for every group at once: per cutoff, pooling level (partition, partner,
     all), segment and month t >= 1: players at risk (entered before t, exit at or after t), churn
     events at t, censored at t (known alive through t, then unobserved), entering at t. -#}
+{%- set keys = survival_group_keys() -%}
 {%- set levels = {
     'partition': ('partner_id', 'geo'),
     'partner': ('partner_id', "'_all'"),
@@ -40,38 +41,40 @@ grouped as (
 
 ),
 
-exits as (
+movements as (
 
+    -- Every player leaves the risk set at the exit month (by churn or censoring) and enters it
+    -- after the entry month: one row per group and month with both counts.
     select
-        cutoff_offset_months, outcome_as_of, pooling_level, partner_id, geo, segment_type, segment_value,
-        exit_month as month_number,
-        count(*) as n_exits,
-        count(case when is_event then 1 end) as n_events,
-        count(case when not is_event then 1 end) as n_censored
-    from grouped
-    group by 1, 2, 3, 4, 5, 6, 7, 8
-
-),
-
-entries as (
-
-    select
-        cutoff_offset_months, outcome_as_of, pooling_level, partner_id, geo, segment_type, segment_value,
-        entry_month as month_number,
-        count(*) as n_entries
-    from grouped
-    group by 1, 2, 3, 4, 5, 6, 7, 8
+        {{ keys | join(', ') }}, month_number,
+        sum(n_exits) as n_exits,
+        sum(n_events) as n_events,
+        sum(n_censored) as n_censored,
+        sum(n_entries) as n_entries
+    from (
+        select
+            {{ keys | join(', ') }}, exit_month as month_number, 1 as n_exits,
+            case when is_event then 1 else 0 end as n_events,
+            case when is_event then 0 else 1 end as n_censored,
+            0 as n_entries
+        from grouped
+        union all
+        select
+            {{ keys | join(', ') }}, entry_month as month_number, 0, 0, 0, 1
+        from grouped
+    ) as player_movements
+    group by {{ keys | join(', ') }}, month_number
 
 ),
 
 groups as (
 
     select
-        cutoff_offset_months, outcome_as_of, pooling_level, partner_id, geo, segment_type, segment_value,
+        {{ keys | join(', ') }},
         max(exit_month) as max_exit_month,
         count(*) as n_players
     from grouped
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by {{ keys | join(', ') }}
 
 ),
 
@@ -82,56 +85,28 @@ month_numbers as (
 
 ),
 
-grid as (
-
-    select groups.*, month_numbers.month_number
-    from groups
-    inner join month_numbers
-        on month_numbers.month_number <= groups.max_exit_month
-
-),
-
 counted as (
 
     select
-        grid.cutoff_offset_months, grid.outcome_as_of, grid.pooling_level, grid.partner_id, grid.geo,
-        grid.segment_type, grid.segment_value, grid.n_players, grid.month_number,
-        coalesce(exits.n_exits, 0) as n_exits,
-        coalesce(exits.n_events, 0) as n_events,
-        coalesce(exits.n_censored, 0) as n_censored,
-        coalesce(entries.n_entries, 0) as n_entries
-    from grid
-    left join exits
-        on grid.cutoff_offset_months = exits.cutoff_offset_months
-        and grid.outcome_as_of = exits.outcome_as_of
-        and grid.pooling_level = exits.pooling_level
-        and grid.partner_id = exits.partner_id
-        and grid.geo = exits.geo
-        and grid.segment_type = exits.segment_type
-        and grid.segment_value = exits.segment_value
-        and grid.month_number = exits.month_number
-    left join entries
-        on grid.cutoff_offset_months = entries.cutoff_offset_months
-        and grid.outcome_as_of = entries.outcome_as_of
-        and grid.pooling_level = entries.pooling_level
-        and grid.partner_id = entries.partner_id
-        and grid.geo = entries.geo
-        and grid.segment_type = entries.segment_type
-        and grid.segment_value = entries.segment_value
-        and grid.month_number = entries.month_number
+        {% for key in keys %}groups.{{ key }}, {% endfor %}groups.n_players,
+        month_numbers.month_number,
+        coalesce(movements.n_exits, 0) as n_exits,
+        coalesce(movements.n_events, 0) as n_events,
+        coalesce(movements.n_censored, 0) as n_censored,
+        coalesce(movements.n_entries, 0) as n_entries
+    from groups
+    inner join month_numbers
+        on month_numbers.month_number <= groups.max_exit_month
+    left join movements
+        on {{ join_on_keys('groups', 'movements', keys) }}
+        and month_numbers.month_number = movements.month_number
 
 ),
 
 final as (
 
     select
-        cutoff_offset_months,
-        outcome_as_of,
-        pooling_level,
-        partner_id,
-        geo,
-        segment_type,
-        segment_value,
+        {{ keys | join(', ') }},
         n_players,
         month_number,
         -- At risk in month t: entered at a month before t and not exited before t.
@@ -143,7 +118,7 @@ final as (
         n_entries
     from counted
     window cumulative_before as (
-        partition by cutoff_offset_months, outcome_as_of, pooling_level, partner_id, geo, segment_type, segment_value
+        partition by {{ keys | join(', ') }}
         order by month_number
         rows between unbounded preceding and 1 preceding
     )

@@ -84,6 +84,16 @@ outcomes as (
 
 ),
 
+decided as (
+
+    -- A churn counts once its K inactive months all lie inside this row's data.
+    select
+        outcomes.*,
+        coalesce(first_churn_month_seen + {{ k }} - 1 <= followup_months, false) as is_event
+    from outcomes
+
+),
+
 final as (
 
     select
@@ -98,20 +108,16 @@ final as (
         lifetimes.product,
         coalesce(lifetimes.ben_login_id, 'unknown') as ben_login_id,
         as_of_cutoff.entry_month,
-        as_of_cutoff.first_churn_month_seen is not null
-            and as_of_cutoff.first_churn_month_seen + {{ k }} - 1 <= as_of_cutoff.followup_months
-            as is_event,
+        as_of_cutoff.is_event,
         case
-            when as_of_cutoff.first_churn_month_seen is not null
-                and as_of_cutoff.first_churn_month_seen + {{ k }} - 1 <= as_of_cutoff.followup_months
-                then as_of_cutoff.first_churn_month_seen
+            when as_of_cutoff.is_event then as_of_cutoff.first_churn_month_seen
             -- Censored at the last month whose outcome the data can decide (K months must follow
             -- it): censoring at the last active month instead would keep recent survivors and drop
             -- recent churners, an upward bias.
             else greatest(as_of_cutoff.entry_month, least(
                 as_of_cutoff.last_active_month, as_of_cutoff.followup_months - {{ k }} + 1))
         end as exit_month
-    from outcomes as as_of_cutoff
+    from decided as as_of_cutoff
     inner join lifetimes
         on as_of_cutoff.player_id = lifetimes.player_id
     -- A left-truncated player with no active month in the data is never known to be at risk.

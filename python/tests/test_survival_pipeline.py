@@ -85,15 +85,19 @@ def test_fit_group_with_few_events_falls_back_to_the_parent():
 
 def curve_rows(n_months: int) -> pd.DataFrame:
     months = np.arange(1, n_months + 1)
+    at_risk = np.linspace(1000, 300, n_months).round()
+    events = np.full(n_months, 30.0)
     return pd.DataFrame(
         {
             "month_number": months,
-            "n_at_risk": np.linspace(1000, 300, n_months).round(),
-            "n_events": np.full(n_months, 30.0),
+            "n_at_risk": at_risk,
+            "n_events": events,
             "n_censored": 0,
             "pooled_hazard": 0.03,
             "prior_strength_months": 0.0,
-            "raw_survival": np.cumprod(np.full(n_months, 0.97)),
+            "relative_risk_log_variance": 0.0,
+            "raw_survival": np.cumprod(1 - events / at_risk),
+            "raw_greenwood_sum": np.cumsum(events / (at_risk * (at_risk - events))),
             "pooling_weight": 1.0,
         }
     )

@@ -98,6 +98,15 @@ classified as (
 
 ),
 
+spells as (
+
+    select
+        classified.*,
+        is_churned and months_active = previous_active_month_number + 1 as is_churn_start
+    from classified
+
+),
+
 final as (
 
     select
@@ -115,9 +124,9 @@ final as (
         total_ngr,
         inactive_streak,
         is_churned,
-        is_churned and months_active = previous_active_month_number + 1 as is_churn_start,
+        is_churn_start,
         is_reactivation,
-        count(case when is_churned and months_active = previous_active_month_number + 1 then 1 end)
+        count(case when is_churn_start then 1 end)
             over (partition by player_id order by months_active rows between unbounded preceding and current row)
             as churn_spell_number,
         case
@@ -126,7 +135,7 @@ final as (
             when next_active_month_number is not null then 'skipped'
             else 'lapsing'
         end as activity_status
-    from classified
+    from spells
 
 )
 

@@ -184,8 +184,7 @@ def pooled_log_variance(
     effective_events: np.ndarray,
     level_log_variance: float,
     raw_survival: np.ndarray,
-    raw_at_risk: np.ndarray,
-    raw_events: np.ndarray,
+    raw_log_variance: np.ndarray,
 ) -> np.ndarray:
     """Variance of log S for a pooled curve, aware that shrinkage can be biased.
 
@@ -193,15 +192,15 @@ def pooled_log_variance(
     plus the error shared by all months through the group's relative risk,
     Lambda_t^2 Var(log RR). Where the pooled curve departs from the group's own Kaplan-Meier,
     that departure squared (a bias estimate) is added, but the variance never exceeds the
-    Kaplan-Meier's own: pooling may narrow a band, never widen it beyond the data's.
+    Kaplan-Meier's own (its Greenwood sum): pooling may narrow a band, never widen it beyond the
+    data's.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         log_s = np.log(survival)
         posterior = _greenwood_variance(effective_at_risk, effective_events)
         posterior = posterior + log_s**2 * level_log_variance
-        raw = _greenwood_variance(raw_at_risk, raw_events)
         departure = np.nan_to_num((log_s - np.log(raw_survival)) ** 2, nan=0.0, posinf=np.inf)
-    return np.maximum(posterior, np.minimum(raw, departure + posterior))
+    return np.maximum(posterior, np.minimum(raw_log_variance, departure + posterior))
 
 
 def _greenwood_bands(
@@ -254,61 +253,41 @@ def _tail_model(key: tuple, models: dict) -> tuple[object, str]:
 def assemble_curve(
     rows: pd.DataFrame, model, method: str, max_month: int = MAX_MONTH
 ) -> pd.DataFrame:
-    """One curve, months 0..max_month: pooled survival over the observed months with effective
-    Greenwood bands, then the tail model's conditional survival; bands scale with the tail."""
-    rows = rows.sort_values("month_number")
-    observed = rows[rows["month_number"] <= max_month]
-    last_observed = (
-        int(observed.loc[observed["n_at_risk"] > 0, "month_number"].max())
-        if (observed["n_at_risk"] > 0).any()
-        else 0
-    )
-    observed = observed[observed["month_number"] <= last_observed]
+    """One curve, months 0..max_month: pooled survival over the observed months with its bands,
+    then the tail model's conditional survival; bands scale with the tail.
 
+    `rows` are one group's curve inputs (int_survival__curve_inputs): counts, pooled hazard and
+    prior, and the group's own Kaplan-Meier from SQL."""
     months = np.arange(max_month + 1)
-    hazard = np.full(months.size, np.nan)
-    hazard[observed["month_number"].to_numpy()] = observed["pooled_hazard"].to_numpy(float)
-    observed_hazard = np.nan_to_num(hazard[1 : last_observed + 1], nan=0.0)
-    survival = np.full(months.size, np.nan)
-    survival[0] = 1.0
-    survival[1 : last_observed + 1] = np.cumprod(1.0 - observed_hazard)
-
-    n_effective = observed["n_at_risk"].to_numpy(float) + observed[
-        "prior_strength_months"
-    ].to_numpy(float)
-    events_effective = observed["pooled_hazard"].fillna(0).to_numpy(float) * n_effective
-    index = observed["month_number"].to_numpy()
-    at_risk_full = np.zeros(months.size)
-    events_full = np.zeros(months.size)
-    at_risk_full[index] = n_effective
-    events_full[index] = events_effective
-    lower = np.full(months.size, np.nan)
-    upper = np.full(months.size, np.nan)
-    level_log_variance = (
-        float(rows["relative_risk_log_variance"].fillna(0).max())
-        if "relative_risk_log_variance" in rows
-        else 0.0
-    )
-    raw_at_risk = np.zeros(months.size)
-    raw_events = np.zeros(months.size)
-    raw_at_risk[index] = observed["n_at_risk"].to_numpy(float)
-    raw_events[index] = observed["n_events"].to_numpy(float)
-    raw_survival = np.cumprod(
-        1.0 - np.divide(raw_events, raw_at_risk, out=np.zeros(months.size), where=raw_at_risk > 0)
-    )
+    per_month = rows.set_index("month_number").reindex(months)
+    at_risk = per_month["n_at_risk"].fillna(0).to_numpy(float)
+    last_observed = int(months[at_risk > 0].max()) if (at_risk > 0).any() else 0
     span = slice(0, last_observed + 1)
+    is_extrapolated = months > last_observed
+
+    hazard = per_month["pooled_hazard"].to_numpy(float)
+    hazard[is_extrapolated] = np.nan
+    survival = np.full(months.size, np.nan)
+    survival[span] = np.cumprod(np.concatenate([[1.0], 1.0 - np.nan_to_num(hazard[1 : span.stop])]))
+
+    effective_at_risk = at_risk + per_month["prior_strength_months"].fillna(0).to_numpy(float)
+    effective_events = np.nan_to_num(hazard) * effective_at_risk
+    level_log_variance = float(per_month["relative_risk_log_variance"].fillna(0).max())
+    raw_survival = per_month["raw_survival"].to_numpy(float)
+    raw_survival[0] = 1.0
+    raw_log_variance = per_month["raw_greenwood_sum"].fillna(0).to_numpy(float)
     log_variance = pooled_log_variance(
         survival[span],
-        at_risk_full[span],
-        events_full[span],
+        effective_at_risk[span],
+        effective_events[span],
         level_log_variance,
         raw_survival[span],
-        raw_at_risk[span],
-        raw_events[span],
+        raw_log_variance[span],
     )
+    lower = np.full(months.size, np.nan)
+    upper = np.full(months.size, np.nan)
     lower[span], upper[span] = _greenwood_bands(survival[span], log_variance)
 
-    is_extrapolated = months > last_observed
     if is_extrapolated.any() and model is not None:
         tail_months = months[is_extrapolated].astype(float)
         ratio = np.exp(model.log_survival(tail_months) - model.log_survival(float(last_observed)))
@@ -320,25 +299,24 @@ def assemble_curve(
             tail_hazard = 1.0 - survival[1:] / survival[:-1]
         hazard[is_extrapolated] = tail_hazard[is_extrapolated[1:]]
 
-    per_month = rows.set_index("month_number")
-    curve = pd.DataFrame(
+    pooling_weight = per_month["pooling_weight"].to_numpy(float)
+    pooling_weight[0] = 1.0
+    return pd.DataFrame(
         {
             "month_number": months,
             "survival": survival,
             "survival_lower": lower,
             "survival_upper": upper,
             "hazard": hazard,
-            "raw_survival": per_month["raw_survival"].reindex(months).to_numpy(float),
-            "n_at_risk": per_month["n_at_risk"].reindex(months).to_numpy(float),
-            "n_events": per_month["n_events"].reindex(months).to_numpy(float),
-            "n_censored": per_month["n_censored"].reindex(months).to_numpy(float),
+            "raw_survival": raw_survival,
+            "n_at_risk": per_month["n_at_risk"].to_numpy(float),
+            "n_events": per_month["n_events"].to_numpy(float),
+            "n_censored": per_month["n_censored"].to_numpy(float),
             "is_extrapolated": is_extrapolated,
             "method": np.where(is_extrapolated, method, "pooled kaplan-meier"),
-            "pooling_weight": per_month["pooling_weight"].reindex(months).to_numpy(float),
+            "pooling_weight": pooling_weight,
         }
     )
-    curve.loc[0, ["raw_survival", "pooling_weight"]] = [1.0, 1.0]
-    return curve
 
 
 def assemble_curves(
@@ -420,9 +398,6 @@ def backtest_group(frame: pd.DataFrame, model_name: str | None) -> pd.DataFrame:
         if realised.empty:
             continue
         model = MODELS[model_name]().fit(effective_life_table(train_rows))
-        train_rows = train_rows.assign(
-            raw_survival=np.nan, n_censored=np.nan, pooling_weight=np.nan
-        )
         curve = assemble_curve(
             train_rows,
             model if model.status_ == "ok" else None,
