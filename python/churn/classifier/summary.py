@@ -31,15 +31,15 @@ where data_split = 'test' and slice_type = 'partition' and is_default and n_play
 """
 
 
+def interval_text(row: pd.Series, column: str) -> str:
+    """'value [lower, upper]' from the column and its _lower / _upper twins; '' when missing."""
+    if pd.isna(row[column]):
+        return ""
+    return f"{row[column]:.4f} [{row[f'{column}_lower']:.4f}, {row[f'{column}_upper']:.4f}]"
+
+
 def _interval(frame: pd.DataFrame, column: str) -> pd.Series:
-    return frame.apply(
-        lambda row: (
-            f"{row[column]:.4f} [{row[f'{column}_lower']:.4f}, {row[f'{column}_upper']:.4f}]"
-            if pd.notna(row[column])
-            else ""
-        ),
-        axis=1,
-    )
+    return frame.apply(interval_text, axis=1, column=column)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,12 @@ from churn.classifier.metrics import (
     percentile_interval,
     weighted_roc_auc,
 )
-from churn.validate.common import add_simulation_arguments, simulate_into_workdir
+from churn.classifier.summary import interval_text
+from churn.validate.common import (
+    add_simulation_arguments,
+    print_targets,
+    simulate_into_workdir,
+)
 from churn.warehouse import run_dbt
 
 TARGETS = {"auc_ratio": 0.97, "ece": 0.02}
@@ -56,10 +61,6 @@ def model_vs_bayes(test: pd.DataFrame, seed: int) -> dict[str, float]:
     return figures
 
 
-def _interval(row: pd.Series, column: str) -> str:
-    return f"{row[column]:.4f} [{row[f'{column}_lower']:.4f}, {row[f'{column}_upper']:.4f}]"
-
-
 def report(evaluation: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, float]:
     """Prints the comparison tables and the targets; returns the headline figures."""
     overall = evaluation[
@@ -73,7 +74,7 @@ def report(evaluation: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str,
     )
     table = pd.DataFrame(
         {
-            "roc_auc [95% CI]": overall.apply(_interval, axis=1, column="roc_auc"),
+            "roc_auc [95% CI]": overall.apply(interval_text, axis=1, column="roc_auc"),
             "pr_auc": overall["pr_auc"].round(4),
             "log_loss": overall["log_loss"].round(4),
             "ece": overall["expected_calibration_error"].round(4),
@@ -88,7 +89,7 @@ def report(evaluation: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str,
     for name, row in overall.iterrows():
         for reference in ("logistic", "global"):
             if pd.notna(row[f"roc_auc_gain_vs_{reference}"]):
-                gain = _interval(row, f"roc_auc_gain_vs_{reference}")
+                gain = interval_text(row, f"roc_auc_gain_vs_{reference}")
                 print(f"  {name:<20} vs {reference:<9} {gain}")
 
     figures = model_vs_bayes(test, seed)
@@ -113,25 +114,23 @@ def report(evaluation: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str,
     boosted_wins = boosted is not None and boosted["roc_auc_gain_vs_logistic_lower"] > 0
     default_algorithm = overall.loc[default, "algorithm"]
     rule_kept = (default_algorithm == "boosted") == bool(boosted_wins)
-    gain = _interval(boosted, "roc_auc_gain_vs_logistic") if boosted is not None else "n/a"
+    gain = interval_text(boosted, "roc_auc_gain_vs_logistic") if boosted is not None else "n/a"
     default_ece = float(overall.loc[default, "expected_calibration_error"])
-    print("\nAgainst the targets")
     checks = [
         (
             "test AUC / Bayes AUC",
-            f"{figures['auc_ratio']:.4f}",
+            figures["auc_ratio"],
             f">= {TARGETS['auc_ratio']}",
             figures["auc_ratio"] >= TARGETS["auc_ratio"],
         ),
         (
             "expected calibration error (test)",
-            f"{default_ece:.4f}",
+            default_ece,
             f"<= {TARGETS['ece']}",
             default_ece <= TARGETS["ece"],
         ),
     ]
-    for label, value, target, met in checks:
-        print(f"  {label:<36} {value:<8} target {target:<8} {'met' if met else 'NOT met'}")
+    print_targets(checks, label_width=36)
     print(
         f"  boosted vs logistic AUC gain {gain}: "
         + (

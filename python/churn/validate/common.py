@@ -58,3 +58,13 @@ def simulate_into_workdir(
         f"{time.perf_counter() - started:.0f} s"
     )
     return config, result, workdir, export
+
+
+def print_targets(checks: list[tuple[str, float, str, bool]], label_width: int) -> None:
+    """Prints 'Against the targets' and one line per (label, value, target text, met)."""
+    print("\nAgainst the targets")
+    for label, value, target, met in checks:
+        print(
+            f"  {label:<{label_width}} {value:8.4f}   target {target:<14} "
+            f"{'met' if met else 'NOT met'}"
+        )

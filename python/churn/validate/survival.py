@@ -17,7 +17,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from churn.validate.common import add_simulation_arguments, simulate_into_workdir
+from churn.validate.common import (
+    add_simulation_arguments,
+    print_targets,
+    simulate_into_workdir,
+)
 from churn.warehouse import run_dbt
 
 MAX_MONTH = 60
@@ -129,7 +133,6 @@ def report(joined: pd.DataFrame) -> dict[str, float]:
         else float("nan"),
         "coverage": float(coverage),
     }
-    print("\nAgainst the targets")
     checks = [
         (
             "observed-range MAE, partitions of 2,000+ players",
@@ -156,8 +159,7 @@ def report(joined: pd.DataFrame) -> dict[str, float]:
             TARGETS["coverage_low"] <= figures["coverage"] <= TARGETS["coverage_high"],
         ),
     ]
-    for label, value, target, met in checks:
-        print(f"  {label:<50} {value:8.4f}   target {target:<14} {'met' if met else 'NOT met'}")
+    print_targets(checks, label_width=50)
     return figures
 
 
