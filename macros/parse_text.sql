@@ -25,21 +25,32 @@
     )
 {%- endmacro %}
 
-{#- Money: strips a currency sign and thousands separators, keeps cents. -#}
+{#- Money: strips a currency sign, and commas only where they are thousands separators
+    (1,234.56); anything else with a comma (1.234,56, 1,2O0.00) stays unparseable. -#}
 {% macro parse_amount(text_column) -%}
     {{ return(adapter.dispatch('parse_amount', 'churn')(text_column)) }}
 {%- endmacro %}
 
 {% macro default__parse_amount(text_column) -%}
-    cast(replace(replace(nullif(trim({{ text_column }}), ''), '$', ''), ',', '') as decimal(18, 2))
+    cast(replace(nullif(trim({{ text_column }}), ''), '$', '') as decimal(18, 2))
 {%- endmacro %}
 
 {% macro duckdb__parse_amount(text_column) -%}
-    try_cast(replace(replace(nullif(trim({{ text_column }}), ''), '$', ''), ',', '') as decimal(18, 2))
+    {%- set text = "replace(nullif(trim(" ~ text_column ~ "), ''), '$', '')" -%}
+    try_cast(case
+        when regexp_full_match({{ text }}, '-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?')
+            then replace({{ text }}, ',', '')
+        else {{ text }}
+    end as decimal(18, 2))
 {%- endmacro %}
 
 {% macro spark__parse_amount(text_column) -%}
-    try_cast(replace(replace(nullif(trim({{ text_column }}), ''), '$', ''), ',', '') as decimal(18, 2))
+    {%- set text = "replace(nullif(trim(" ~ text_column ~ "), ''), '$', '')" -%}
+    try_cast(case
+        when {{ text }} rlike '^-?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]+)?$'
+            then replace({{ text }}, ',', '')
+        else {{ text }}
+    end as decimal(18, 2))
 {%- endmacro %}
 
 {#- Label key used to match the product label map: lower case, '-'/'_' as spaces, single spaces. -#}

@@ -102,6 +102,9 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     ),
     # A whale wagering millions in a month is a real player, not a test account.
     (None, variant(account_id="A19", total_handle="5000000.00", total_ngr="250000.00")),
+    # A European decimal comma must not be read as 1.23.
+    ("unparseable_amount", variant(total_deposit="1.234,56", account_id="A6b")),
+    (None, variant(total_deposit="1,234.56", account_id="A6c")),  # thousands separator: fine
 ]
 # Filler so every month up to the export month has typical volume (the export month is derived).
 FILLER = [
