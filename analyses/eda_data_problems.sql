@@ -49,25 +49,14 @@ flagged as (
 ),
 
 normalised_rows as (
-    select
-        'brand_id_variant' as problem,
-        clean.partner_id,
-        clean.geo,
-        clean.account_id
-    from clean
-    inner join validated
-        on clean.raw_row_id = validated.raw_row_id
-    where validated.raw_brand_id <> clean.geo
+    -- The clean rows are the validated rows without a reason: raw and normalised values side by side.
+    select 'brand_id_variant' as problem, partner_id, geo, account_id
+    from validated
+    where reason_code is null and raw_brand_id <> geo
     union all
-    select
-        'product_label_variant' as problem,
-        clean.partner_id,
-        clean.geo,
-        clean.account_id
-    from clean
-    inner join validated
-        on clean.raw_row_id = validated.raw_row_id
-    where validated.raw_player_reg_product <> clean.product
+    select 'product_label_variant' as problem, partner_id, geo, account_id
+    from validated
+    where reason_code is null and raw_player_reg_product <> product
     union all
     select
         'blank_tracker_id' as problem,
