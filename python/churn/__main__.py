@@ -1,4 +1,4 @@
-"""`python -m churn score ...`: see churn.cli."""
+"""`python -m churn <command> ...`: the same as the `churn` console script (see churn.cli)."""
 
 import sys
 

@@ -1,28 +1,44 @@
-"""Runs this dbt project on an export in a warehouse of its own (a DuckDB file in a work folder),
-for tests, validation and scoring outside the default build."""
+"""The only code that starts dbt: runs this dbt project on an export in a warehouse of its own (a
+DuckDB file, exports, target and logs in a work folder), for tests, validation, scoring and the
+benchmark outside the default build."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from churn.project import PROJECT_DIR_VARIABLE, project_dir
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
 
 
 @dataclass
 class DbtRun:
-    """The outcome of one dbt command: exit code, console output and the warehouse file."""
+    """The outcome of one dbt command: exit code, console output, the warehouse file and what the
+    operating system measured (wall seconds, peak resident memory of dbt and its children)."""
 
     returncode: int
     output: str
     database: Path
+    target_path: Path | None = None
+    seconds: float = float("nan")
+    peak_rss_mb: float = float("nan")
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as connection:
@@ -32,34 +48,103 @@ class DbtRun:
         with duckdb.connect(str(self.database), read_only=True) as connection:
             return connection.sql(sql).df()
 
+    def run_results(self) -> dict:
+        """dbt's target/run_results.json of this run (timings and status per node)."""
+        if self.target_path is None:
+            raise FileNotFoundError("this run has no target folder")
+        return json.loads((self.target_path / "run_results.json").read_text(encoding="utf-8"))
 
-def run_dbt(command: list[str], workdir: Path, variables: dict | None = None) -> DbtRun:
-    """Runs `dbt <command>` on the project, its warehouse, exports, target and logs in workdir."""
-    workdir = Path(workdir)
-    (workdir / "exports").mkdir(parents=True, exist_ok=True)
-    database = workdir / "churn.duckdb"
+    def errors(self) -> str:
+        """dbt's own summary of what failed, for an error message."""
+        return dbt_errors(self.output)
+
+
+def dbt_executable() -> list[str]:
+    """The command that starts dbt from this Python environment."""
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("dbt")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
+
+
+def dbt_environment(workdir: Path, project: Path, extra: dict[str, str] | None = None) -> dict:
+    """The environment of a dbt run whose warehouse, exports and artifacts live in `workdir`."""
     env = dict(os.environ)
     env.update(
-        CHURN_DUCKDB_PATH=str(database),
+        CHURN_DUCKDB_PATH=str(workdir / "churn.duckdb"),
         CHURN_EXPORT_ROOT=str(workdir / "exports"),
         # Model artifacts stay with this warehouse, not in the repo's artifacts/.
         CHURN_ARTIFACT_DIR=str(workdir / "artifacts"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
-    dbt = Path(sys.executable).parent / "dbt"
+    env[PROJECT_DIR_VARIABLE] = str(project)
+    env.update(extra or {})
+    return env
+
+
+def run_dbt(
+    command: list[str],
+    workdir: Path,
+    variables: dict | None = None,
+    project: Path | str | None = None,
+    env: dict[str, str] | None = None,
+) -> DbtRun:
+    """Runs `dbt <command>` on the project (churn.project decides which unless given), with its
+    warehouse, exports, artifacts, target and logs in `workdir`. `env` adds or overrides
+    environment variables (e.g. CHURN_THREADS, CHURN_MEMORY_LIMIT)."""
+    workdir = Path(workdir).resolve()
+    folder = project_dir(project)
+    (workdir / "exports").mkdir(parents=True, exist_ok=True)
+    target = workdir / "target"
     args = [
-        str(dbt),
+        *dbt_executable(),
         *command,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(folder),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(folder),
         "--target-path",
-        str(workdir / "target"),
+        str(target),
         "--log-path",
         str(workdir / "logs"),
     ]
     if variables:
         args += ["--vars", json.dumps(variables)]
-    completed = subprocess.run(args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    return DbtRun(completed.returncode, completed.stdout + completed.stderr, database)
+    returncode, output, seconds, peak = _run_measured(
+        args, cwd=folder, env=dbt_environment(workdir, folder, env)
+    )
+    return DbtRun(returncode, output, workdir / "churn.duckdb", target, seconds, peak)
+
+
+def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, float, float]:
+    """Runs a command to its end; returns exit code, output, wall seconds and peak RSS in MB of
+    the process and the children it waited for (from wait4, so earlier runs do not count)."""
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        output = log.read()
+    # ru_maxrss is in KB on Linux, in bytes on macOS.
+    peak = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
+    return process.returncode, output, seconds, peak
+
+
+def dbt_errors(output: str) -> str:
+    """dbt's own summary of what failed (the lines after "Completed with N errors"), without
+    colours, timestamps and macro call chains; the log's tail when there is no summary."""
+    lines = [TIMESTAMP.sub("", line).rstrip() for line in ANSI.sub("", output).splitlines()]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Completed with")]
+    summary = lines[starts[-1] + 1 :] if starts else lines[-12:]
+    kept = [line.strip() for line in summary if line.strip() and not line.strip().startswith(">")]
+    return "\n".join(f"  {line}" for line in kept[:20])

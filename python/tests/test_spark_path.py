@@ -8,7 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
-from churn.engine import run_on_spark, run_partitioned
+from churn.partitions import run_on_spark, run_partitioned
 from churn.survival.pipeline import FITS_SCHEMA, GROUP_KEYS, fit_group
 from test_survival_pipeline import group_frame
 

@@ -1,7 +1,7 @@
 """Tail models per group: candidates fitted on the pooled life table, backtested at earlier
 cutoffs, one chosen per group (or the parent's tail when the group has too few events)."""
 
-from churn.engine import run_partitioned
+from churn.partitions import run_partitioned
 from churn.survival.pipeline import FITS_SCHEMA, GROUP_KEYS, fit_group
 
 

@@ -21,8 +21,9 @@ import duckdb
 import pandas as pd
 
 from churn.artifact import QuickChurnClassifier
+from churn.project import project_dir
 
-PROJECT_DIR = Path(__file__).resolve().parents[3]
+PROJECT_DIR = project_dir()
 FEATURES_MODEL = "int_classifier__features"
 OUTPUT_COLUMNS = ["player_id", "partner_id", "geo", "account_id", "ftd_month"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -9,19 +9,18 @@ it on the sample build).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from churn.docblocks import apply_blocks, missing_blocks
+from churn.project import docs_dir
 from churn.report import reports, text
 from churn.report.facts import Facts, compute_facts
 from churn.report.queries import QueryResult, run_analyses
 
-DOCS_DIR = Path(__file__).resolve().parents[3] / "docs"
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: ([\w-]+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)",
-                    re.DOTALL)
+DOCS_DIR = docs_dir()
 Renderer = Callable[[Mapping[str, QueryResult], Facts], str]
 
 
@@ -88,18 +87,6 @@ def render_blocks(database: Path | str) -> dict[str, dict[str, str]]:
     facts = compute_facts(results)
     return {doc: {name: render(results, facts) for name, render in blocks.items()}
             for doc, blocks in BLOCKS.items()}
-
-
-def apply_blocks(document: str, blocks: Mapping[str, str]) -> str:
-    """The document with each generated block replaced by its rendering (unknown blocks kept)."""
-    return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4),
-                      document)
-
-
-def missing_blocks(document: str, blocks: Mapping[str, str]) -> list[str]:
-    """Block names the document should hold but does not."""
-    present = {match.group(2) for match in _BLOCK.finditer(document)}
-    return sorted(set(blocks) - present)
 
 
 def _updates(database: Path | str, docs_dir: Path) -> dict[Path, tuple[str, str]]:

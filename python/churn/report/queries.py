@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-ANALYSES_DIR = Path(__file__).resolve().parents[3] / "analyses"
+from churn.project import analyses_dir
+
+ANALYSES_DIR = analyses_dir()
 _REF = re.compile(r"\{\{\s*ref\(\s*(['\"])(\w+)\1\s*\)\s*\}\}")
 _JINJA = re.compile(r"\{\{|\{%|\{#")
 

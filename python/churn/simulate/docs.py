@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from churn.docblocks import apply_blocks
+from churn.project import docs_dir
 from churn.simulate.config import (
     PRESETS,
     IssueRates,
@@ -26,11 +27,9 @@ from churn.simulate.config import (
 from churn.simulate.export import write_export
 from churn.simulate.problems import ISSUES
 
-DOC_PATH = Path(__file__).resolve().parents[3] / "docs" / "simulator.md"
+DOC_PATH = docs_dir() / "simulator.md"
 SAMPLE_COMMAND = ("python -m churn.simulate --preset sample "
                   "--out data/sample/activity.csv.gz --no-truth")
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)",
-                    re.DOTALL)
 
 
 def _fmt(value: Any) -> str:
@@ -123,12 +122,6 @@ def render_blocks(summary: dict[str, Any], size_bytes: int) -> dict[str, str]:
         "presets": presets_table(),
         "sample": sample_table(summary, size_bytes),
     }
-
-
-def apply_blocks(text: str, blocks: dict[str, str]) -> str:
-    """The document with each generated block replaced by its current rendering."""
-    return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4),
-                      text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from churn.project import seeds_dir
 from churn.simulate.calendar import parse_month
 
 # Relative size of each state's online betting market (roughly adult population, millions).
@@ -27,8 +28,8 @@ POKER_STATES = frozenset({"NJ", "PA", "MI", "NV", "DE", "WV"})
 
 
 def default_seeds_dir() -> Path:
-    """The repo's seeds/ folder (python/churn/simulate -> repo root)."""
-    return Path(__file__).resolve().parents[3] / "seeds"
+    """The dbt project's seeds/ folder (see churn.project)."""
+    return seeds_dir()
 
 
 def normalise_label(text: str) -> str:

@@ -3,7 +3,7 @@ on the pooled life table, backtest them at earlier cutoffs, choose one, and asse
 month curves with bands, pooling weights and the method used.
 
 A group is (pooling_level, partner_id, geo); its segments (product, channel, FTD year) share the
-group's chosen tail model. `fit_group` is partition-pure and runs through `churn.engine`.
+group's chosen tail model. `fit_group` is partition-pure and runs through `churn.partitions`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,84 @@
+"""Declared schemas of the frames the package returns to dbt, and the one function that makes a
+frame match its schema.
+
+A schema is an ordered list of (column, dtype) pairs, or a dict in that order. The dtypes are
+pandas' names plus `date` (Python dates, stored by DuckDB as DATE): `int64`, `Int64`, `float64`,
+`bool`, `boolean`, `object`, `string`, `date`. The same schema gives the Spark DDL string that
+`applyInPandas` needs, so a function's output is declared once for both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+Schema = Sequence[tuple[str, str]] | Mapping[str, str]
+
+# A null in a column declared with a non-nullable dtype keeps its null: the column takes the
+# nullable counterpart (DuckDB and Spark store both the same way).
+NULLABLE = {"int64": "Int64", "bool": "boolean"}
+SPARK_TYPES = {
+    "int64": "bigint",
+    "Int64": "bigint",
+    "float64": "double",
+    "Float64": "double",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "object": "string",
+    "string": "string",
+    "date": "date",
+}
+
+
+def columns_of(schema: Schema) -> list[tuple[str, str]]:
+    """The schema as an ordered list of (column, dtype)."""
+    pairs = list(schema.items()) if isinstance(schema, Mapping) else list(schema)
+    unknown = [f"{column}: {dtype}" for column, dtype in pairs if dtype not in SPARK_TYPES]
+    if unknown:
+        raise ValueError(f"undeclarable dtypes in schema: {', '.join(unknown)}")
+    return pairs
+
+
+def column_names(schema: Schema) -> list[str]:
+    """The schema's column names, in order."""
+    return [column for column, _ in columns_of(schema)]
+
+
+def empty_frame(schema: Schema) -> pd.DataFrame:
+    """A frame with no rows and exactly the schema's columns and dtypes."""
+    return conform(pd.DataFrame(), schema)
+
+
+def conform(rows: pd.DataFrame | Iterable[Mapping[str, object]], schema: Schema) -> pd.DataFrame:
+    """The rows (a frame or dicts) with exactly the schema's columns, in order and of the declared
+    dtypes: a missing column is all null, extra columns are dropped, the index is reset."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    out = pd.DataFrame(index=frame.index)
+    for column, dtype in columns_of(schema):
+        values = frame[column] if column in frame else pd.Series(None, index=frame.index,
+                                                                 dtype=object)
+        out[column] = _cast(values, column, dtype)
+    return out.reset_index(drop=True)
+
+
+def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
+    try:
+        if dtype == "date":
+            dates = pd.to_datetime(values).dt.date.astype(object)
+            return dates.where(values.notna(), None)
+        if dtype in ("object", "string"):
+            return values.astype(object).where(values.notna(), None).astype(dtype)
+        if dtype.lower().startswith(("float", "int")):
+            values = pd.to_numeric(values, errors="raise")
+        if dtype in NULLABLE and values.isna().any():
+            dtype = NULLABLE[dtype]
+        return values.astype(dtype)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"column {column} does not fit its declared dtype {dtype}: {error}") \
+            from error
+
+
+def spark_ddl(schema: Schema) -> str:
+    """The schema as a Spark DDL string (`name type, ...`), for `applyInPandas`."""
+    return ", ".join(f"{column} {SPARK_TYPES[dtype]}" for column, dtype in columns_of(schema))
