@@ -69,10 +69,10 @@ REGIMES: dict[str, Regime] = {r.name: r for r in (
     Regime("baseline", "36 months of data, players of every FTD cohort (the reference case)",
            _window(36)),
     Regime("six_years", "72 months of data (2019-2024), like the bundled sample",
-           _window(72), players=90_000),
+           _window(72), players=90_000, validated=False),
     Regime("window_30", "a short window: 30 months of data", _window(30)),
-    Regime("window_24", "a short window: 24 months of data", _window(24)),
-    Regime("window_18", "a short window: 18 months of data", _window(18)),
+    Regime("window_24", "a short window: 24 months of data", _window(24), players=130_000),
+    Regime("window_18", "a short window: 18 months of data", _window(18), players=170_000),
     Regime("new_players_24", "24 months of newly referred players only: no FTD before the window",
            {**_window(24), "new_players_only": True}, players=90_000),
     Regime("mix_drift", "36 months; the type mix drifts towards one-and-done players with every "
