@@ -32,8 +32,8 @@ __all__ = [
 ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m churn.simulate") -> int:
     """The simulator's command line (`churn simulate ...`); returns the exit code."""
     from churn.simulate.command import main as command_main
 
-    return command_main(argv)
+    return command_main(argv, prog)

@@ -49,10 +49,10 @@ CHANGE_OPTIONS = ("new_players_only", "mix_drift_per_year", "mix_shift_month",
                   "format_change_partner", "format_changes")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments; flags given explicitly override the preset."""
+def build_parser(prog: str = "python -m churn.simulate") -> argparse.ArgumentParser:
+    """The CLI's arguments; flags given explicitly override the regime and the preset."""
     parser = argparse.ArgumentParser(
-        prog="python -m churn.simulate",
+        prog=prog,
         description="Simulate a partner export of monthly player activity and its ground truth.")
     parser.add_argument("--out", required=True,
                         help="export path: .csv.gz (deterministic gzip), .csv or .parquet")
@@ -119,9 +119,9 @@ def config_from_args(args: argparse.Namespace) -> SimulationConfig:
     return SimulationConfig(**values, issues=issues)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the CLI; prints what was written."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m churn.simulate") -> int:
+    """Runs the CLI; prints what was written. `prog` is the name the help shows."""
+    args = build_parser(prog).parse_args(argv)
     try:
         config = config_from_args(args)
     except ValueError as exc:

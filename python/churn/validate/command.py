@@ -22,7 +22,8 @@ def build_parser(prog: str = "python -m churn.validate") -> argparse.ArgumentPar
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parses the arguments and runs the chosen validation; returns the exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m churn.validate") -> int:
+    """Parses the arguments and runs the chosen validation; returns the exit code. `prog` is
+    the name the help shows (e.g. `churn validate` when called from the console script)."""
+    args = build_parser(prog).parse_args(argv)
     return SUBCOMMANDS[args.what].run(args)
