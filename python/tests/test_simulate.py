@@ -21,12 +21,13 @@ from churn.simulate import (
     survival_from_activity,
     write_export,
 )
-from churn.simulate.__main__ import build_parser, config_from_args
-from churn.simulate.__main__ import main as cli_main
 from churn.simulate.bayes import bayes_quick_churn, quick_churn_by_type
 from churn.simulate.calendar import parse_month
 from churn.simulate.churn_rule import survival_reference
+from churn.simulate.command import build_parser, config_from_args
+from churn.simulate.command import main as cli_main
 from churn.simulate.docs import DOC_PATH, SAMPLE_COMMAND, apply_blocks, render_blocks
+from churn.simulate.export import RENAMED_PRODUCTS
 from churn.simulate.player_types import build_tables
 from churn.simulate.problems import (
     BAD_AMOUNTS,
@@ -36,6 +37,7 @@ from churn.simulate.problems import (
     TEST_ACCOUNT_MIN_DOLLARS,
 )
 from churn.simulate.reference import load_reference, normalise_label
+from churn.simulate.regimes import REGIMES, RISING_PRODUCTS, RISING_TYPES, regime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -477,3 +479,122 @@ def test_sample_fraction_and_top_n_states():
     half = simulate(preset("tiny", n_players=3_000, states=4, sample_fraction=0.5))
     assert set(full.summary["states"]) == {"NY", "PA", "IL", "OH"}
     assert 0.45 < half.summary["n_players"] / full.summary["n_players"] < 0.55
+
+
+# --- regimes and injected changes -------------------------------------------------------------
+
+
+def test_new_players_only_has_no_ftd_before_the_window():
+    config = preset("tiny", n_players=2_000, start="2022-01", new_players_only=True)
+    result = simulate(config)
+    players = result.truth["players"]
+    assert (players["ftd_month"] >= "2022-01-01").all()
+    e = result.export.astype(object)
+    clean = e[~e.index.isin(result.truth["issues"]["row_index"])]
+    assert (clean["ftd_date"] >= "2022-01-01").all()
+    everyone = simulate(config.replace(new_players_only=False)).truth["players"]
+    assert (everyone["ftd_month"] < "2022-01-01").mean() > 0.2  # NJ, PA opened before 2022
+
+
+def _type_share_by_year(players: pd.DataFrame, name: str) -> pd.Series:
+    return players.groupby(players["ftd_month"].dt.year)["type"].apply(
+        lambda t: (t == name).mean())
+
+
+def test_mix_drift_changes_the_type_shares_across_cohorts():
+    base = preset("tiny", n_players=6_000, start="2021-01", new_players_only=True)
+    drifting = simulate(base.replace(mix_drift_per_year=(0.8, 0.0, -0.6, -0.6))).truth["players"]
+    steady = simulate(base).truth["players"]
+    share, steady_share = (_type_share_by_year(p, "one_and_done") for p in (drifting, steady))
+    assert share[2024] - share[2021] > 0.2
+    assert abs(steady_share[2024] - steady_share[2021]) < 0.08
+    # The prior P(type | covariates) carries the drift, so the Bayes probability stays exact.
+    prior = drifting.groupby(drifting["ftd_month"].dt.year)["p_type_one_and_done"].mean()
+    assert (prior - share).abs().max() < 0.05
+
+
+def test_rising_hazard_type_peaks_after_the_first_months():
+    config = preset("tiny", n_players=3_000, types=RISING_TYPES, products=RISING_PRODUCTS)
+    tables = build_tables(config, 60)
+    survival = tables.lapse_survival[config.type_names.index("bonus_hunter")]
+    hazard = 1.0 - survival[1:] / survival[:-1]
+    assert hazard[0] < hazard[4] and np.argmax(hazard) in range(4, 8)
+    assert hazard[-1] < 0.5 * hazard.max()
+    players = simulate(config).truth["players"]
+    hunters = players[players["type"] == "bonus_hunter"]
+    assert len(hunters) > 200
+    # The simulated churn times show the hump too: the hazard of T is higher around month 6
+    # than in months 1-2.
+    t, event = hunters["survival_time"].to_numpy(), hunters["event"].to_numpy()
+    t_hazard = np.array([(event & (t == m)).sum() / max(1, (t >= m).sum()) for m in range(1, 13)])
+    assert t_hazard[4:7].mean() > 1.5 * t_hazard[:2].mean()
+
+
+def test_mix_shift_changes_only_the_partners_later_cohorts():
+    base = preset("tiny", n_players=3_000)
+    shifted = simulate(base.replace(mix_shift_month="2023-01", mix_shift_partner="P01",
+                                    mix_shift_logits=(1.5, 0.0, -1.0, -1.0)))
+    steady = simulate(base)
+    a, b = shifted.truth["players"], steady.truth["players"]
+    hit = (a["partner_id"] == "P01") & (a["ftd_month"] >= "2023-01-01")
+    assert hit.sum() > 100
+    assert (a.loc[hit, "p_type_one_and_done"] > b.loc[hit, "p_type_one_and_done"]).all()
+    columns = ["ftd_month", "type", "p_type_loyal"]  # (account ids follow registration order)
+    pd.testing.assert_frame_equal(a.loc[~hit, columns], b.loc[~hit, columns])
+    change = shifted.truth["changes"].iloc[0]
+    assert (change["change"], change["partner_id"]) == ("mix_shift", "P01")
+    assert change["from_month"] == pd.Timestamp("2023-01-01") and change["n_players"] == hit.sum()
+    assert steady.truth["changes"].empty
+
+
+def test_format_change_appears_at_its_month_for_its_partner():
+    base = preset("tiny", n_players=2_000)
+    changed = simulate(base.replace(format_change_month="2024-03", format_change_partner="P02",
+                                    format_changes=("product_label", "date_day_first",
+                                                    "amount_cents")))
+    plain = simulate(base).export.astype(object)
+    e = changed.export.astype(object)
+    assert len(e) == len(plain)
+    day_first = e["activity_month"].str.fullmatch(r"01/\d{2}/\d{4}")
+    month = np.where(day_first, e["activity_month"].str[6:10] + "-" + e["activity_month"].str[3:5],
+                     e["activity_month"].str[:7])
+    after = (e["partner_id"] == "P02") & (month >= "2024-03")
+    issues = changed.truth["issues"]
+    clean = ~e.index.isin(issues["row_index"])
+    assert after.sum() > 100
+    assert (day_first == after).all()
+    assert e.loc[after & clean, "ftd_date"].str.fullmatch(r"\d{2}/\d{2}/\d{4}").all()
+    assert e.loc[after & clean, "total_deposit"].str.fullmatch(r"-?\d+").all()
+    assert e.loc[after & clean, "player_reg_product"].isin(RENAMED_PRODUCTS.values()).all()
+    cents = (plain.loc[after & clean, "total_handle"].astype(float) * 100).round().astype(int)
+    assert (e.loc[after & clean, "total_handle"].astype(int) == cents).all()
+    pd.testing.assert_frame_equal(e[~after], plain[~after])
+    change = changed.truth["changes"].iloc[0]
+    assert change["change"] == "format_change" and change["n_rows"] == after.sum()
+
+
+def test_regime_options_on_the_command_line(tmp_path: Path):
+    args = build_parser().parse_args(["--regime", "new_players_24", "--players", "500",
+                                      "--mix-drift", "0.3,0,-0.2,-0.2", "--out", "x.csv"])
+    config = config_from_args(args)
+    assert config.new_players_only and config.start == "2023-01"
+    assert config.mix_drift_per_year == (0.3, 0.0, -0.2, -0.2) and config.n_players == 500
+    out = tmp_path / "shift.parquet"
+    assert cli_main(["--preset", "tiny", "--players", "800", "--mix-shift-month", "2024-01",
+                     "--mix-shift-logits", "1,0,0", "--out", str(out)]) == 2  # 4 types
+    assert cli_main(["--preset", "tiny", "--players", "800", "--format-change-month",
+                     "2024-06", "--format-change", "amount_cents", "--out", str(out)]) == 0
+    changes = pd.read_parquet(tmp_path / "shift.truth" / "changes.parquet")
+    assert changes["change"].tolist() == ["format_change"]
+
+
+def test_regimes_build_valid_configs():
+    for name, r in REGIMES.items():
+        config = regime(name).config(n_players=100)
+        assert config.start_month <= config.end_month, name
+        assert r.description
+    months = {n: regime(n).config().end_month - regime(n).config().start_month + 1
+              for n in ("window_18", "window_24", "window_30", "baseline")}
+    assert months == {"window_18": 18, "window_24": 24, "window_30": 30, "baseline": 36}
+    with pytest.raises(ValueError, match="unknown regime"):
+        regime("nope")

@@ -13,6 +13,14 @@ from typing import Any
 
 from churn.simulate.calendar import parse_month
 
+# The export format changes the simulator can inject (see `SimulationConfig.format_changes`).
+FORMAT_CHANGES: dict[str, str] = {
+    "product_label": "products renamed to labels the seed does not know: Sports Betting, "
+                     "iGaming, Poker Room, Fantasy Sports",
+    "date_day_first": "every date as DD/MM/YYYY",
+    "amount_cents": "amounts as integer cents without a decimal point (12550 for 125.50)",
+}
+
 
 @dataclass(frozen=True)
 class IssueRates(Mapping[str, float]):
@@ -108,6 +116,9 @@ class PlayerTypeSpec:
     handle_shift: float = knob("added to the product's log handle multiple")
     bonus0_share: float = knob("FTD-month bonus cost as a share of the FTD-month deposit "
                                "(subtracted from NGR)")
+    hazard_rise_months: float = knob(
+        "0: the hazard falls from the start; R > 0: it is multiplied by min(1, t / R), so it "
+        "first rises (a lifetime outside the sBG / BdW family)", 0.0)
 
 
 @dataclass(frozen=True)
@@ -208,6 +219,26 @@ class SimulationConfig:
     products: tuple[ProductSpec, ...] = knob("products (table below)", DEFAULT_PRODUCTS)
     seeds_dir: str | None = knob(
         "folder of state_launch_months.csv and product_label_map.csv (default: repo seeds/)", None)
+    new_players_only: bool = knob(
+        "only players whose FTD is inside the window (an export of newly referred players: "
+        "nobody with an FTD before `start`)", False)
+    mix_drift_per_year: tuple[float, ...] = knob(
+        "added to each type's logit per year of FTD cohort after `start`, in type order "
+        "(() = no drift)", ())
+    mix_shift_month: str | None = knob(
+        "from this FTD month on (YYYY-MM) the type mix of `mix_shift_partner` shifts by "
+        "`mix_shift_logits` (None = no shift)", None)
+    mix_shift_partner: str | None = knob("the partner whose mix shifts (None = every partner)",
+                                         None)
+    mix_shift_logits: tuple[float, ...] = knob(
+        "added to the type logits of the shifted FTD cohorts, in type order", ())
+    format_change_month: str | None = knob(
+        "from this activity month on (YYYY-MM) `format_change_partner` sends its rows in a "
+        "changed format (None = no change)", None)
+    format_change_partner: str | None = knob(
+        "the partner whose format changes (None = every partner)", None)
+    format_changes: tuple[str, ...] = knob(
+        "what changes: " + ", ".join(f"{k} ({v})" for k, v in FORMAT_CHANGES.items()), ())
 
     def __post_init__(self) -> None:
         if self.n_players < 1 or self.n_partners < 1:
@@ -227,6 +258,34 @@ class SimulationConfig:
                 raise ValueError(f"product {product.name}: one type_shift per type")
         if isinstance(self.states, list):
             object.__setattr__(self, "states", tuple(self.states))
+        for name in ("mix_drift_per_year", "mix_shift_logits", "format_changes"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+        self._check_changes()
+
+    def _check_changes(self) -> None:
+        n_types = len(self.types)
+        if self.mix_drift_per_year and len(self.mix_drift_per_year) != n_types:
+            raise ValueError(f"mix_drift_per_year needs one value per type ({n_types})")
+        if (self.mix_shift_month is None) != (not self.mix_shift_logits):
+            raise ValueError("mix_shift_month and mix_shift_logits go together")
+        if self.mix_shift_logits and len(self.mix_shift_logits) != n_types:
+            raise ValueError(f"mix_shift_logits needs one value per type ({n_types})")
+        if (self.format_change_month is None) != (not self.format_changes):
+            raise ValueError("format_change_month and format_changes go together")
+        unknown = sorted(set(self.format_changes) - set(FORMAT_CHANGES))
+        if unknown:
+            raise ValueError(f"unknown format change(s) {unknown}; valid: "
+                             f"{', '.join(FORMAT_CHANGES)}")
+        partner_ids = {f"P{i + 1:02d}" for i in range(self.n_partners)}
+        for name in ("mix_shift_partner", "format_change_partner"):
+            value = getattr(self, name)
+            if value is not None and value not in partner_ids:
+                raise ValueError(f"{name}={value!r} is not one of P01..P{self.n_partners:02d}")
+        for name in ("mix_shift_month", "format_change_month"):
+            if getattr(self, name) is not None:
+                parse_month(getattr(self, name))
 
     @property
     def start_month(self) -> int:
@@ -237,6 +296,11 @@ class SimulationConfig:
     def end_month(self) -> int:
         """Absolute month index of the export month."""
         return parse_month(self.end)
+
+    @property
+    def has_mix_changes(self) -> bool:
+        """The type mix depends on the FTD cohort (drift or a shift)."""
+        return bool(self.mix_drift_per_year or self.mix_shift_logits)
 
     @property
     def type_names(self) -> tuple[str, ...]:

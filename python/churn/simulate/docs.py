@@ -88,6 +88,22 @@ def presets_table() -> str:
         for name, values in PRESETS.items()])
 
 
+def regimes_table() -> str:
+    """The named regimes: what they set and the size validation runs them at."""
+    from churn.simulate.regimes import REGIMES
+
+    def setting(key: str, value: Any) -> str:
+        if key in ("types", "products"):
+            return f"{key}=" + ", ".join(v.name for v in value)
+        return f"{key}={_fmt(value)}"
+
+    return _table(["regime", "what it is", "settings", "validation size", "in `--all`"], [
+        (f"`{r.name}`", r.description, ", ".join(setting(k, v) for k, v in r.settings.items()),
+         f"{r.players:,} players, {r.partners} partners, {r.states} states",
+         "yes" if r.validated else "no")
+        for r in REGIMES.values()])
+
+
 def sample_table(summary: dict[str, Any], size_bytes: int) -> str:
     """What the bundled sample holds."""
     return _table(["what", "value"], [
@@ -120,6 +136,7 @@ def render_blocks(summary: dict[str, Any], size_bytes: int) -> dict[str, str]:
         "types": spec_table(SimulationConfig().types),
         "products": spec_table(SimulationConfig().products),
         "presets": presets_table(),
+        "regimes": regimes_table(),
         "sample": sample_table(summary, size_bytes),
     }
 

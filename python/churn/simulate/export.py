@@ -36,6 +36,11 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "ben_login_id", "tracker_id", "player_reg_product", "total_deposit", "total_handle",
     "total_ngr", "partner_id")
 CSV_CHUNK_ROWS = 500_000
+# The `product_label` format change: labels a partner might switch to that the seed lacks.
+RENAMED_PRODUCTS: dict[str, str] = {
+    "sportsbook": "Sports Betting", "casino": "iGaming", "poker": "Poker Room",
+    "dfs": "Fantasy Sports"}
+_ISO_DATE = r"^(\d{4})-(\d{2})-(\d{2})$"
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,14 @@ class Labels:
     tracker_ids: tuple[str, ...]
     product_names: tuple[str, ...]
     product_variants: tuple[tuple[str, ...], ...]  # per product, its label variants
+
+
+@dataclass(frozen=True)
+class FormatChange:
+    """An injected change of export format: which rows (a mask) and what changes on them."""
+
+    rows: np.ndarray  # bool, one per export row
+    kinds: tuple[str, ...]  # keys of churn.simulate.config.FORMAT_CHANGES
 
 
 def _lookup(values: Sequence[str], codes: np.ndarray) -> pa.Array:
@@ -86,8 +99,9 @@ def _replace(column: pa.Array, mask: np.ndarray, values: list[str]) -> pa.Array:
     return pc.replace_with_mask(column, pa.array(mask), pa.array(values, pa.string()))
 
 
-def render_export(rows: RowTable, labels: Labels) -> pa.Table:
-    """The export text, column by column, with text-level issues applied."""
+def render_export(rows: RowTable, labels: Labels,
+                  change: FormatChange | None = None) -> pa.Table:
+    """The export text, column by column, with text-level issues and a format change applied."""
     issue, arg = rows.issue, rows.issue_arg.astype(np.int64)
     cols: dict[str, pa.Array] = {
         "activity_month": format_dates(month_first_day(rows.month)),
@@ -136,7 +150,32 @@ def render_export(rows: RowTable, labels: Labels) -> pa.Table:
         sub = m & (arg % len(AMOUNT_COLUMNS) == i)
         cols[name] = _replace(cols[name], sub,
                               pick(BAD_AMOUNTS, arg[sub] // len(AMOUNT_COLUMNS)))
+    if change is not None and change.rows.any():
+        _apply_format_change(cols, rows, labels, change)
     return pa.table({name: cols[name] for name in EXPORT_COLUMNS})
+
+
+def _apply_format_change(cols: dict[str, pa.Array], rows: RowTable, labels: Labels,
+                         change: FormatChange) -> None:
+    """Rewrites the changed rows' text; a row whose field already carries an injected text
+    problem of that kind keeps it, so the truth's issue list stays exact."""
+    issue = rows.issue
+    if "product_label" in change.kinds:
+        m = change.rows & (issue != ISSUE_CODE["product_label_variant"])
+        renamed = [RENAMED_PRODUCTS.get(p, f"{p} (new)") for p in labels.product_names]
+        cols["player_reg_product"] = pc.replace_with_mask(
+            cols["player_reg_product"], pa.array(m), _lookup(renamed, rows.product[m]))
+    if "date_day_first" in change.kinds:
+        m = pa.array(change.rows & (issue != ISSUE_CODE["unparseable_date"]))
+        for name in DATE_COLUMNS:
+            day_first = pc.replace_substring_regex(cols[name], _ISO_DATE, r"\3/\2/\1")
+            cols[name] = pc.if_else(m, day_first, cols[name])
+    if "amount_cents" in change.kinds:
+        m = change.rows & (issue != ISSUE_CODE["unparseable_amount"])
+        for name, cents in (("total_deposit", rows.deposit), ("total_handle", rows.handle),
+                            ("total_ngr", rows.ngr)):
+            cols[name] = pc.replace_with_mask(cols[name], pa.array(m),
+                                              pc.cast(pa.array(cents[m]), pa.string()))
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:

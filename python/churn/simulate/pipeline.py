@@ -16,9 +16,10 @@ import pandas as pd
 import pyarrow as pa
 
 from churn.simulate.activity import NO_MONTH, Lifetimes, simulate_lifetimes
-from churn.simulate.calendar import days_in_month, month_first_day, month_label
+from churn.simulate.calendar import days_in_month, month_first_day, month_label, parse_month
 from churn.simulate.config import SimulationConfig
 from churn.simulate.export import (
+    FormatChange,
     Labels,
     format_accounts,
     render_export,
@@ -33,6 +34,7 @@ from churn.simulate.problems import ISSUE_BY_CODE, ProblemContext, inject_proble
 from churn.simulate.reference import Reference, load_reference
 from churn.simulate.rows import NO_DAY, RowTable
 from churn.simulate.truth import (
+    changes_frame,
     history_strings,
     issues_frame,
     partner_states_frame,
@@ -149,7 +151,8 @@ def simulate(config: SimulationConfig) -> SimulationResult:
         rows = inject_problems(rows, context, config.issues, rng["problems"])
     rows = rows.sorted()
     labels = labels_for(market, tables, reference)
-    table = render_export(rows, labels)
+    change = format_change(config, market, rows)
+    table = render_export(rows, labels, change)
 
     account_ids = _player_accounts(players)
     truth = {
@@ -165,11 +168,24 @@ def simulate(config: SimulationConfig) -> SimulationResult:
         "issues": issues_frame(rows, table.column("account_id").combine_chunks(), market),
         "type_effects": type_effects_frame(market, tables),
         "partner_states": partner_states_frame(market),
+        "changes": changes_frame(config, market, tables, players, export_rows, rows, change),
     }
     t = truth["players"]["survival_time"].to_numpy()
     truth["survival_curves"] = survival_curves(t, players.partner, players.state, market)
     summary = _summary(config, market, horizon, players, export_rows, n_clean, table, truth)
     return SimulationResult(config, table, truth, summary)
+
+
+def format_change(config: SimulationConfig, market: Market, rows: RowTable
+                  ) -> FormatChange | None:
+    """The rows the configured format change applies to: its partner's (or every partner's)
+    rows dated in or after its month; None when no change is configured."""
+    if config.format_change_month is None:
+        return None
+    mask = rows.month >= parse_month(config.format_change_month)
+    if config.format_change_partner is not None:
+        mask &= rows.partner == market.partner_ids.index(config.format_change_partner)
+    return FormatChange(mask, config.format_changes)
 
 
 def _player_accounts(players: Players) -> np.ndarray:

@@ -77,6 +77,8 @@ def build_tables(config: SimulationConfig, horizon: int) -> TypeTables:
     for i, spec in enumerate(types):
         hazard = spec.hazard_floor + (spec.hazard_start - spec.hazard_floor) * np.exp(
             -(t - 1) / spec.hazard_tau)
+        if spec.hazard_rise_months > 0:  # a hump: low at first, peaking near R months
+            hazard = hazard * np.minimum(1.0, t / spec.hazard_rise_months)
         survival[i, 1:] = np.cumprod(1.0 - hazard)
     season = np.asarray(config.sports_activity_seasonality)
     activity = np.empty((len(types), len(products), 12))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from churn.simulate.calendar import calendar_month, days_in_month, month_first_day
+from churn.simulate.calendar import calendar_month, days_in_month, month_first_day, parse_month
 from churn.simulate.config import SimulationConfig
 from churn.simulate.player_types import TypeTables, sample_rows
 from churn.simulate.reference import CASINO_STATES, MARKET_WEIGHT, POKER_STATES, Reference
@@ -152,6 +152,8 @@ def ftd_intensity(config: SimulationConfig, market: Market) -> tuple[np.ndarray,
     season = np.asarray(config.ftd_seasonality)[calendar_month(months)][None, None, :]
     level = (market.partner_size[:, None] * market.state_weight[None, :] * market.share)
     active = (market.entry[:, :, None] >= 0) & (since_entry >= 0)
+    if config.new_players_only:
+        active &= (months >= config.start_month)[None, None, :]
     return months, np.where(active, level[:, :, None] * surge * ramp * season, 0.0)
 
 
@@ -186,6 +188,23 @@ def type_logits(market: Market, tables: TypeTables, partner: np.ndarray, state: 
     e = market.type_effects
     return (tables.base_logit[None, :] + e["partner"][partner] + e["state"][state]
             + e["channel"][channel] + e["tracker"][tracker] + e["product"][product])
+
+
+def cohort_shift(config: SimulationConfig, market: Market, partner: np.ndarray,
+                 ftd_month: np.ndarray) -> np.ndarray:
+    """(n, T) change of the type logits with the FTD cohort: a linear drift per year after
+    `start`, plus the step of the injected mix shift from its month on (for its partner)."""
+    n, n_t = partner.shape[0], len(config.types)
+    shift = np.zeros((n, n_t))
+    if config.mix_drift_per_year:
+        years = (ftd_month - config.start_month) / 12.0
+        shift += years[:, None] * np.asarray(config.mix_drift_per_year)[None, :]
+    if config.mix_shift_logits:
+        shifted = ftd_month >= parse_month(config.mix_shift_month)
+        if config.mix_shift_partner is not None:
+            shifted &= partner == market.partner_ids.index(config.mix_shift_partner)
+        shift += shifted[:, None] * np.asarray(config.mix_shift_logits)[None, :]
+    return shift
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -228,7 +247,10 @@ def draw_players(config: SimulationConfig, market: Market, tables: TypeTables,
     product = np.argmax(product_logit + rng.gumbel(size=product_logit.shape), axis=1).astype(
         np.int8)
 
-    prob = softmax(type_logits(market, tables, partner, state, channel, tracker, product))
+    logits = type_logits(market, tables, partner, state, channel, tracker, product)
+    if config.has_mix_changes:
+        logits = logits + cohort_shift(config, market, partner, ftd_month)
+    prob = softmax(logits)
     ptype = _sample_categorical(prob, rng.random(n))
     reg_lag = sample_rows(tables.reg_cdf, ptype, rng.random(n))
 

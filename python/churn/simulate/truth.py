@@ -16,9 +16,10 @@ import pyarrow.parquet as pq
 
 from churn.simulate.activity import NO_MONTH, Lifetimes
 from churn.simulate.bayes import bayes_quick_churn
-from churn.simulate.calendar import month_first_day
+from churn.simulate.calendar import month_first_day, parse_month
 from churn.simulate.churn_rule import survival_from_activity
-from churn.simulate.config import SimulationConfig
+from churn.simulate.config import FORMAT_CHANGES, SimulationConfig
+from churn.simulate.export import FormatChange
 from churn.simulate.first_month import MonthZero, days_left_in_month
 from churn.simulate.player_types import TypeTables
 from churn.simulate.population import Market, Players
@@ -175,6 +176,50 @@ def players_frame(config: SimulationConfig, market: Market, tables: TypeTables,
         frame[f"p_type_{name}"] = players.type_prob[:, i]
     frame["bayes_p_quick_churn"] = bayes_quick_churn(frame, tables, h=h, k=k)
     return frame
+
+
+def changes_frame(config: SimulationConfig, market: Market, tables: TypeTables,
+                  players: Players, export_rows: np.ndarray, rows: RowTable,
+                  format_change: FormatChange | None) -> pd.DataFrame:
+    """One row per injected change (empty when none): `change` (mix_drift, mix_shift,
+    format_change), `partner_id` (ALL for every partner), `from_month` (first FTD month for a
+    mix change, first activity month for a format change), `detail`, and the players and export
+    rows it touches (a mix change: players of the affected FTD cohorts and their clean rows)."""
+    records: list[dict[str, Any]] = []
+
+    def logits_text(values: tuple[float, ...]) -> str:
+        return ", ".join(f"{name} {v:+g}" for name, v in zip(tables.type_names, values,
+                                                               strict=True))
+
+    if config.mix_drift_per_year:
+        records.append({"change": "mix_drift", "partner_id": ALL,
+                        "from_month": config.start_month,
+                        "detail": "type logits per year of FTD cohort: "
+                                  + logits_text(config.mix_drift_per_year),
+                        "n_players": players.n, "n_rows": int(export_rows.sum())})
+    if config.mix_shift_month is not None:
+        month = parse_month(config.mix_shift_month)
+        hit = players.ftd_month >= month
+        if config.mix_shift_partner is not None:
+            hit &= players.partner == market.partner_ids.index(config.mix_shift_partner)
+        records.append({"change": "mix_shift", "partner_id": config.mix_shift_partner or ALL,
+                        "from_month": month,
+                        "detail": "type logits of later FTD cohorts: "
+                                  + logits_text(config.mix_shift_logits),
+                        "n_players": int(hit.sum()), "n_rows": int(export_rows[hit].sum())})
+    if format_change is not None:
+        touched = rows.player[format_change.rows]
+        records.append({"change": "format_change",
+                        "partner_id": config.format_change_partner or ALL,
+                        "from_month": parse_month(config.format_change_month),
+                        "detail": "; ".join(f"{k}: {FORMAT_CHANGES[k]}"
+                                            for k in format_change.kinds),
+                        "n_players": int(np.unique(touched[touched >= 0]).size),
+                        "n_rows": int(format_change.rows.sum())})
+    frame = pd.DataFrame.from_records(
+        records, columns=["change", "partner_id", "from_month", "detail", "n_players", "n_rows"])
+    frame["from_month"] = _dates(month_first_day(frame["from_month"].to_numpy(np.int64)))
+    return frame.astype({"n_players": np.int64, "n_rows": np.int64})
 
 
 def write_truth_frames(truth: dict[str, pd.DataFrame], summary: dict[str, Any],
