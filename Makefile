@@ -114,10 +114,12 @@ serve-docs: install has-warehouse
 	$(DBT) docs serve
 
 # Rewrites the lock files from pyproject.toml (uv resolves for every platform, Python >= 3.10).
+# Each lock is constrained by the one before it, so the three share every common version and
+# `make test` after `make build` (or `make lint` after `make test`) only adds packages.
 lock: install-lint
 	$(UV_COMPILE) -o $(LOCK_RUNTIME)
-	$(UV_COMPILE) --extra test -o $(LOCK_TEST)
-	$(UV_COMPILE) --extra test --extra lint -o $(LOCK_LINT)
+	$(UV_COMPILE) --extra test -c $(LOCK_RUNTIME) -o $(LOCK_TEST)
+	$(UV_COMPILE) --extra lint -c $(LOCK_TEST) -o $(LOCK_LINT)
 
 # The same hooks as .pre-commit-config.yaml, over the whole tree.
 lint: install-lint
