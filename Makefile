@@ -14,13 +14,17 @@ TEST_DIR ?= target/make-test
 RAW ?=
 PARTNER ?=
 EXPORT_MONTH ?=
-# The values travel to Python through the environment and come back as JSON (which is YAML), so
-# a path with spaces, quotes, apostrophes or dollar signs reaches dbt's --vars unchanged.
-export RAW PARTNER EXPORT_MONTH
+# The values travel to Python through the environment, unexpanded ($(value ...)), and come back
+# as JSON (which is YAML), so a path with spaces, quotes, apostrophes, backslashes or dollar signs
+# reaches dbt's --vars unchanged.
+export CHURN_MAKE_RAW = $(value RAW)
+export CHURN_MAKE_PARTNER = $(value PARTNER)
+export CHURN_MAKE_EXPORT_MONTH = $(value EXPORT_MONTH)
 define DBT_VARS_PY
 import json, os
 names = {"RAW": "raw_activity_path", "PARTNER": "partner_id", "EXPORT_MONTH": "export_month"}
-print(json.dumps({var: os.environ[key] for key, var in names.items() if os.environ.get(key)}))
+values = {var: os.environ.get(f"CHURN_MAKE_{key}", "") for key, var in names.items()}
+print(json.dumps({var: value for var, value in values.items() if value}))
 endef
 export DBT_VARS_PY
 DBT_VARS = "$$($(BIN)/python -c "$$DBT_VARS_PY")"
@@ -30,12 +34,13 @@ define WAREHOUSE_PY
 import sys, duckdb
 path = sys.argv[1]
 with duckdb.connect(path, read_only=True) as db:
-    found = db.sql("select count(*) from information_schema.tables where table_schema = 'meta' "
-                   "and table_name = 'build_runs'").fetchone()[0]
-    row = found and db.sql("select raw_activity_path, export_month, partners, finished_at "
-                           "from meta.build_runs order by finished_at desc limit 1").fetchone()
+    found = db.execute("select count(*) from information_schema.tables where table_schema = "
+                       "'meta' and table_name = 'build_runs'").fetchall()[0][0]
+    rows = found and db.execute("select raw_activity_path, export_month, partners, finished_at "
+                                "from meta.build_runs order by finished_at desc limit 1").fetchall()
+    row = rows[0] if rows else None
 if row:
-    print(f"{path} holds the export {row[0]} (export month {row[1]}, partners {row[2]}; "
+    print(f"{path} holds the export {row[0]} (export month {row[1][:7]}, partners {row[2]}; "
           f"built {row[3]:%Y-%m-%d %H:%M})")
 else:
     print(f"{path}: built before builds were recorded; which export it holds is unknown")
@@ -49,7 +54,7 @@ LOCK_LINT := requirements/lint.txt
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyproject.toml
 
 .PHONY: help install install-test install-lint build test docs serve-docs report lock lint \
-	sample bench-simulate validate-survival clean has-warehouse
+	sample bench-simulate validate-survival clean has-warehouse dbt-vars
 
 help:
 	@echo "make build [RAW=export.csv PARTNER=P07 EXPORT_MONTH=2024-12-01]  build the warehouse and docs"
@@ -99,6 +104,10 @@ test: install-test
 	CHURN_DUCKDB_PATH=$(TEST_DIR)/churn.duckdb CHURN_EXPORT_ROOT=$(TEST_DIR)/exports \
 		CHURN_ARTIFACT_DIR=$(TEST_DIR)/artifacts \
 		$(DBT) build --target-path $(TEST_DIR)/target --log-path $(TEST_DIR)/logs
+
+# The --vars JSON a build would get (the tests check its quoting).
+dbt-vars:
+	@$(BIN)/python -c "$$DBT_VARS_PY"
 
 has-warehouse:
 	@test -f $(DATABASE) || { echo "error: there is no warehouse at $(DATABASE): run 'make build' (or 'make build RAW=path/to/export.csv') first" >&2; exit 1; }

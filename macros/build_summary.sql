@@ -19,7 +19,7 @@
         {%- do statuses.update({status: statuses.get(status, 0) + 1}) -%}
     {%- endfor -%}
     {%- set words = {'success': 'built', 'pass': 'tests passed', 'warn': 'tests warned',
-        'fail': 'tests FAILED', 'error': 'ERRORS', 'skipped': 'skipped', 'no-op': 'no-op'} -%}
+        'fail': 'tests failed', 'error': 'errors', 'skipped': 'skipped', 'no-op': 'no-op'} -%}
     {%- set run_parts = [] -%}
     {%- for status in ['success', 'pass', 'warn', 'fail', 'error', 'skipped'] if status in statuses -%}
         {%- do run_parts.append(statuses[status] ~ ' ' ~ words[status]) -%}
@@ -167,8 +167,8 @@
 {%- endmacro %}
 
 
-{#- One row per build in meta.build_runs: when, which export, its month, the summary text. The
-    table is made here (run_query) and the insert is the hook's own statement. -#}
+{#- One row per build in meta.build_runs: when, which export, its month, the summary text.
+    Returns no SQL: the statements run here and are committed. -#}
 {% macro churn_record_build_run(record, summary) %}
     {%- set quote = "'" -%}
     {%- set values = [invocation_id, var('raw_activity_path'), record.export_month, record.partners,
@@ -182,6 +182,9 @@
         ~ ', raw_activity_path ' ~ dbt.type_string() ~ ', export_month ' ~ dbt.type_string()
         ~ ', partners ' ~ dbt.type_string() ~ ', dbt_command ' ~ dbt.type_string()
         ~ ', summary ' ~ dbt.type_string() ~ ', finished_at ' ~ dbt.type_timestamp() ~ ')') -%}
-    {{- return('insert into meta.build_runs select ' ~ literals | join(', ') ~ ', '
-        ~ dbt.current_timestamp()) -}}
+    {%- do run_query('insert into meta.build_runs select ' ~ literals | join(', ') ~ ', '
+        ~ dbt.current_timestamp()) -%}
+    {#- run_query opened a transaction; dbt ends a hook's connection with a rollback. -#}
+    {%- do adapter.commit() -%}
+    {{- return('') -}}
 {% endmacro %}

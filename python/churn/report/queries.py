@@ -86,8 +86,8 @@ def run_analyses(
     if not database.is_file():
         raise AnalysisError(f"no warehouse at {database}: run `make build` first")
     results: dict[str, QueryResult] = {}
-    with duckdb.connect(str(database), read_only=True,
-                        config={"enable_progress_bar": False}) as connection:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        connection.execute("set enable_progress_bar = false")
         tables = relations(connection)
         for name in names or analysis_names(directory):
             try:
