@@ -1,43 +1,141 @@
-# The two commands: `make build` (install, build the warehouse on the bundled sample, generate the
-# docs) and `make test` (install, run pytest and every dbt test). Both need only python3.
+# `make build` installs what building needs, builds the warehouse (on the bundled sample, or on
+# your export with RAW=...) and writes the docs; `make test` installs the test tools and runs
+# pytest and every dbt test in folders of its own, never in warehouse/. `make help` lists the rest.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
-INSTALLED := $(VENV)/.installed
-comma := ,
+# The warehouse `make build` writes and `make report` / `make serve-docs` read.
+DATABASE ?= warehouse/churn.duckdb
+# Where `make test` builds: its own warehouse, exports, artifacts, dbt target and logs.
+TEST_DIR ?= target/make-test
+
 # Run on your own export: make build RAW=path/to/export.csv [PARTNER=P07] [EXPORT_MONTH=2024-12-01]
 RAW ?=
 PARTNER ?=
 EXPORT_MONTH ?=
-DBT_VARS := {$(strip $(if $(RAW),raw_activity_path: '$(RAW)'$(comma)) \
-	$(if $(PARTNER),partner_id: '$(PARTNER)'$(comma)) \
-	$(if $(EXPORT_MONTH),export_month: '$(EXPORT_MONTH)'$(comma)))}
+# The values travel to Python through the environment, unexpanded ($(value ...)), and come back
+# as JSON (which is YAML), so a path with spaces, quotes, apostrophes, backslashes or dollar signs
+# reaches dbt's --vars unchanged.
+export CHURN_MAKE_RAW = $(value RAW)
+export CHURN_MAKE_PARTNER = $(value PARTNER)
+export CHURN_MAKE_EXPORT_MONTH = $(value EXPORT_MONTH)
+define DBT_VARS_PY
+import json, os
+names = {"RAW": "raw_activity_path", "PARTNER": "partner_id", "EXPORT_MONTH": "export_month"}
+values = {var: os.environ.get(f"CHURN_MAKE_{key}", "") for key, var in names.items()}
+print(json.dumps({var: value for var, value in values.items() if value}))
+endef
+export DBT_VARS_PY
+DBT_VARS = "$$($(BIN)/python -c "$$DBT_VARS_PY")"
 
-.PHONY: install build test docs serve-docs bench-simulate validate-survival sample lint clean report
+# One line about the warehouse that exists: which export it was built from, its month, partners.
+define WAREHOUSE_PY
+import sys, duckdb
+path = sys.argv[1]
+with duckdb.connect(path, read_only=True) as db:
+    found = db.execute("select count(*) from information_schema.tables where table_schema = "
+                       "'meta' and table_name = 'build_runs'").fetchall()[0][0]
+    rows = found and db.execute("select raw_activity_path, export_month, partners, finished_at "
+                                "from meta.build_runs order by finished_at desc limit 1").fetchall()
+    row = rows[0] if rows else None
+if row:
+    print(f"{path} holds the export {row[0]} (export month {row[1][:7]}, partners {row[2]}; "
+          f"built {row[3]:%Y-%m-%d %H:%M})")
+else:
+    print(f"{path}: built before builds were recorded; which export it holds is unknown")
+endef
+export WAREHOUSE_PY
 
-install: $(INSTALLED)
+# Lock files: the exact versions `make build` and `make test` install (`make lock` rewrites them).
+LOCK_RUNTIME := requirements/runtime.txt
+LOCK_TEST := requirements/test.txt
+LOCK_LINT := requirements/lint.txt
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyproject.toml
 
-$(INSTALLED): pyproject.toml
+.PHONY: help install install-test install-lint build test docs serve-docs report lock lint \
+	sample bench-simulate validate-survival clean has-warehouse dbt-vars
+
+help:
+	@echo "make build [RAW=export.csv PARTNER=P07 EXPORT_MONTH=2024-12-01]  build the warehouse and docs"
+	@echo "make test           pytest and every dbt test, in $(TEST_DIR) (never in warehouse/)"
+	@echo "make report         reports/eda.html and reports/models.html from $(DATABASE)"
+	@echo "make serve-docs     serve the dbt docs of the last build (target/static_index.html opens as a file)"
+	@echo "make lint           ruff, ruff format --check, mypy, sqlfluff"
+	@echo "make lock           rewrite requirements/*.txt from pyproject.toml"
+	@echo "make validate-survival | bench-simulate | sample | clean"
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(INSTALLED)
+
+# Each stamp installs one lock file, then the package itself without resolving anything more.
+$(VENV)/.runtime: $(LOCK_RUNTIME) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r $(LOCK_RUNTIME)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.test: $(LOCK_TEST) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r $(LOCK_TEST)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@ $(VENV)/.runtime
+
+$(VENV)/.lint: $(LOCK_LINT) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r $(LOCK_LINT)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.runtime
+install-test: $(VENV)/.test
+install-lint: $(VENV)/.lint
 
 warehouse/exports:
 	mkdir -p warehouse/exports
 
 build: install warehouse/exports
-	$(DBT) build --vars "$(DBT_VARS)"
-	$(DBT) docs generate --vars "$(DBT_VARS)"
+	$(DBT) build --vars $(DBT_VARS)
+	$(DBT) docs generate --static --vars $(DBT_VARS)
 
-test: install warehouse/exports
+# pytest builds its own throw-away warehouses; the dbt build below runs every data and unit test
+# with the warehouse, exports, artifacts, target and logs under $(TEST_DIR).
+test: install-test
 	$(BIN)/python -m pytest
-	$(DBT) build
+	mkdir -p $(TEST_DIR)/exports
+	CHURN_DUCKDB_PATH=$(TEST_DIR)/churn.duckdb CHURN_EXPORT_ROOT=$(TEST_DIR)/exports \
+		CHURN_ARTIFACT_DIR=$(TEST_DIR)/artifacts \
+		$(DBT) build --target-path $(TEST_DIR)/target --log-path $(TEST_DIR)/logs
 
-docs: build
-serve-docs: build
+# The --vars JSON a build would get (the tests check its quoting).
+dbt-vars:
+	@$(BIN)/python -c "$$DBT_VARS_PY"
+
+has-warehouse:
+	@test -f $(DATABASE) || { echo "error: there is no warehouse at $(DATABASE): run 'make build' (or 'make build RAW=path/to/export.csv') first" >&2; exit 1; }
+	@$(BIN)/python -c "$$WAREHOUSE_PY" $(DATABASE)
+
+# The reports and docs read the warehouse that exists; they never rebuild it.
+report: install has-warehouse
+	$(BIN)/python -m churn.report --database $(DATABASE) --out reports
+
+docs: serve-docs
+serve-docs: install has-warehouse
+	@test -f target/manifest.json || { echo "error: no docs in target/: run 'make build' first" >&2; exit 1; }
 	$(DBT) docs serve
+
+# Rewrites the lock files from pyproject.toml (uv resolves for every platform, Python >= 3.10).
+# Each lock is constrained by the one before it, so the three share every common version and
+# `make test` after `make build` (or `make lint` after `make test`) only adds packages.
+lock: install-lint
+	$(UV_COMPILE) -o $(LOCK_RUNTIME)
+	$(UV_COMPILE) --extra test -c $(LOCK_RUNTIME) -o $(LOCK_TEST)
+	$(UV_COMPILE) --extra lint -c $(LOCK_TEST) -o $(LOCK_LINT)
+
+# The same hooks as .pre-commit-config.yaml, over the whole tree.
+lint: install-lint
+	$(BIN)/ruff check python
+	$(BIN)/ruff format --check python
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint models macros analyses
 
 # Rewrites the bundled sample; a test checks that this reproduces the committed file exactly.
 sample: install
@@ -49,13 +147,6 @@ bench-simulate: install
 # Fresh simulator data, a warehouse built on it, the model against the truth beside its targets.
 validate-survival: install
 	$(BIN)/python -m churn.validate survival
-
-# reports/eda.html and reports/models.html from the built warehouse (self-contained HTML).
-report: build
-	$(BIN)/python -m churn.report --database warehouse/churn.duckdb --out reports
-
-lint: install
-	$(BIN)/ruff check python
 
 clean:
 	rm -rf target logs warehouse reports

@@ -17,6 +17,19 @@ binned as (
     group by least(floor(quick_churn_probability * 10), 9)
 ),
 
+wilson as (
+    select
+        *,
+        (observed_rate + 1.96 * 1.96 / (2 * n_players)
+            - 1.96 * sqrt(observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)))
+            / (1 + 1.96 * 1.96 / n_players) as wilson_lower,
+        (observed_rate + 1.96 * 1.96 / (2 * n_players)
+            + 1.96 * sqrt(observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)))
+            / (1 + 1.96 * 1.96 / n_players) as wilson_upper
+    from binned
+),
+
+-- The interval always holds the rate: at a rate of 0 or 1 rounding can put a bound a hair past it.
 final as (
     select
         probability_bin / 10.0 as bin_lower,
@@ -24,13 +37,9 @@ final as (
         n_players,
         mean_probability,
         observed_rate,
-        (observed_rate + 1.96 * 1.96 / (2 * n_players)
-            - 1.96 * sqrt(observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)))
-            / (1 + 1.96 * 1.96 / n_players) as observed_lower,
-        (observed_rate + 1.96 * 1.96 / (2 * n_players)
-            + 1.96 * sqrt(observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)))
-            / (1 + 1.96 * 1.96 / n_players) as observed_upper
-    from binned
+        least(wilson_lower, observed_rate) as observed_lower,
+        greatest(wilson_upper, observed_rate) as observed_upper
+    from wilson
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- Quick-churn probability by partition: quartiles and 10th / 90th percentiles over every scored
 -- player, the share in the two top risk bands, the recent (unlabelled) players' mean and the
--- observed rate on the test cohorts, with the sub-model that serves the partition.
+-- mean predicted probability and the observed rate on the test cohorts (the pair calibration
+-- compares), with the sub-model that serves the partition.
 with
 
 scores as (
@@ -22,6 +23,8 @@ final as (
         avg(case when risk_band in ('high', 'very_high') then 1.0 else 0.0 end) as share_high_risk,
         avg(case when data_split = 'unlabelled' then quick_churn_probability end)
             as mean_probability_unlabelled,
+        avg(case when data_split = 'test' then quick_churn_probability end)
+            as mean_probability_test,
         avg(case when data_split = 'test' then case when is_quick_churn then 1.0 else 0.0 end end)
             as observed_rate_test,
         min(served_by) as served_by

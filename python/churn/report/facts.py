@@ -41,8 +41,14 @@ class Facts:
     errors: dict[str, str] = field(default_factory=dict)
 
     def fill(self, template: str) -> str:
-        """The template with its fields filled; a note in place of it when a value is missing."""
+        """The template with its fields filled; a note in place of it when a value is missing or
+        could not be computed on this export (a NaN never reaches the text as `nan%`)."""
         try:
+            undefined = [name for _, name, _, _ in string.Formatter().parse(template)
+                         if name and _is_nan(self.values.get(name))]
+            if undefined:
+                return (f"(not available: {', '.join(undefined)} cannot be computed on this "
+                        "export: too few players or cohorts)")
             return string.Formatter().vformat(template, (), self.values)
         except KeyError as missing:
             reason = "; ".join(f"{name}: {error}" for name, error in sorted(self.errors.items()))
@@ -51,8 +57,13 @@ class Facts:
             return f"(not available: {missing.args[0]} needs analyses that did not run: {reason})"
 
 
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
 def compute_facts(results: Mapping[str, QueryResult], groups: list[FactGroup] = GROUPS) -> Facts:
-    """Every fact group whose analyses returned rows."""
+    """Every fact group whose analyses returned rows. A group that fails on an unusual export
+    (an empty slice, a single cohort) is recorded with its reason, not raised."""
     facts = Facts()
     for analyses, function in groups:
         failed = {
@@ -63,7 +74,12 @@ def compute_facts(results: Mapping[str, QueryResult], groups: list[FactGroup] = 
         if failed:
             facts.errors.update(failed)
             continue
-        facts.values.update(function({name: results[name].frame for name in analyses}))
+        try:
+            facts.values.update(function({name: results[name].frame for name in analyses}))
+        except (KeyError, IndexError, ValueError, ZeroDivisionError, TypeError) as error:
+            facts.errors[function.__name__.strip("_")] = (
+                f"could not be computed on this export ({type(error).__name__}: {error})"
+            )
     return facts
 
 
@@ -569,7 +585,14 @@ def _calibration(frames: Frames) -> dict[str, Any]:
     data = frames["models_classifier_calibration"]
     big = data[data["n_players"] >= 100]
     gap = (big["observed_rate"] - big["mean_probability"]).abs()
-    return {"max_calibration_gap": float(gap.max()) if len(gap) else float("nan")}
+    if not len(gap):
+        return {"calibration_gap_sentence": "no probability bin holds 100 players or more, too "
+                "few to read a bin's gap"}
+    return {
+        "max_calibration_gap": float(gap.max()),
+        "calibration_gap_sentence": "no probability bin with 100 players or more is off by more "
+        f"than {gap.max():.1%} (absolute)",
+    }
 
 
 @facts_from("models_score_distribution")

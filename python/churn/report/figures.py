@@ -68,6 +68,24 @@ def _percent(axis, decimals: int | None = None) -> None:
     axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
 
 
+def _legend_below(figure: Figure, axes: list, ncol: int = 3, **kwargs) -> None:
+    """One legend for the given axes, under the figure: it never covers data, whatever the
+    export. Call after tight_layout (savefig's tight box takes it in)."""
+    handles, labels = [], []
+    for axis in axes:
+        more_handles, more_labels = axis.get_legend_handles_labels()
+        handles += more_handles
+        labels += more_labels
+    if handles:
+        figure.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+                      **kwargs)
+
+
+def _legend_right(axis, **kwargs) -> None:
+    """The axis's legend outside it, on the right, so it covers no bar or line."""
+    axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
 def _money(value: float) -> str:
     if value >= 1e6:
         return f"${value / 1e6:g}M"
@@ -101,7 +119,7 @@ def monthly_volumes(frames: Frames) -> Figure:
     top.set_title("Active players per month (a deposit or a bet), stacked by partner")
     top.set_ylabel("active players")
     _thousands(top.yaxis)
-    top.legend(loc="upper left", ncol=len(active.columns), title="partner")
+    _legend_right(top, title="partner")
     for column in ftds.columns:
         bottom.plot(ftds.index, ftds[column], color=colours[column], label=column, lw=1.4)
     bottom.set_title("First-time depositors (FTDs) per month, by partner")
@@ -128,7 +146,7 @@ def state_volumes(frames: Frames) -> Figure:
     axis.set_ylabel("state")
     _thousands(axis.xaxis)
     axis.grid(axis="y", alpha=0)
-    axis.legend(title="partner", loc="lower right")
+    _legend_right(axis, title="partner")
     figure.tight_layout()
     return figure
 
@@ -174,17 +192,16 @@ def months_active(frames: Frames) -> Figure:
     left.set_title("Active months per player")
     left.set_xlabel("active months in the panel")
     left.set_ylabel("players")
-    right.bar(labels, capped["n_churned_at_t"], color=PALETTE[3], label="churned at T")
-    right.bar(
-        labels,
-        capped["n_censored_at_t"],
-        bottom=capped["n_churned_at_t"],
-        color=PALETTE[7],
-        label="right-censored at T",
-    )
+    # Side by side, not stacked: a stacked bar's upper part means nothing on a log axis.
+    positions = np.arange(len(labels))
+    right.bar(positions - 0.2, capped["n_churned_at_t"].where(capped["n_churned_at_t"] > 0),
+              width=0.4, color=PALETTE[3], label="churned at T")
+    right.bar(positions + 0.2, capped["n_censored_at_t"].where(capped["n_censored_at_t"] > 0),
+              width=0.4, color=PALETTE[7], label="right-censored at T")
+    right.set_xticks(positions, labels)
     right.set_title("Survival time T (months alive), churned or censored")
     right.set_xlabel("T (last active month + 1)")
-    right.legend()
+    _legend_right(right)
     for axis in (left, right):
         axis.set_yscale("log")
         axis.tick_params(axis="x", labelsize=7, rotation=90)
@@ -217,7 +234,7 @@ def activity_gaps(frames: Frames) -> Figure:
         Patch(color=PALETTE[3], label="closed by activity after K or more: a reactivation"),
         *axis.get_legend_handles_labels()[0],
     ]
-    axis.legend(handles=handles)
+    _legend_right(axis, handles=handles)
     figure.tight_layout()
     return figure
 
@@ -237,9 +254,8 @@ def seasonality(frames: Frames) -> Figure:
     rate.grid(False)
     rate.spines["right"].set_visible(True)
     left.set_title("Summer low: FTDs and activity by calendar month")
-    left.legend(loc="lower left")
-    rate.legend(loc="lower right")
-    right.bar(names, data["share_churn_starts_reactivated"], color=PALETTE[3])
+    right.bar(names, data["share_churn_starts_reactivated"], color=PALETTE[3],
+              label="churn spells reactivated (right panel)")
     right.set_title("Churn spells that end in a reactivation,\nby calendar month the spell starts")
     right.set_ylabel("share of churn spells reactivated")
     _percent(right.yaxis)
@@ -247,6 +263,7 @@ def seasonality(frames: Frames) -> Figure:
         axis.tick_params(axis="x", labelsize=8)
         axis.grid(axis="x", alpha=0)
     figure.tight_layout()
+    _legend_below(figure, [left, rate, right])
     return figure
 
 
@@ -307,7 +324,7 @@ def money_concentration(frames: Frames) -> Figure:
     axis.set_ylim(0, 1.1)
     _percent(axis.yaxis)
     axis.set_title("Whales: share of the total from the top players of each measure")
-    axis.legend(title="players ranked by the measure", loc="upper left")
+    _legend_right(axis, title="players ranked\nby the measure")
     axis.grid(axis="x", alpha=0)
     figure.tight_layout()
     return figure
@@ -328,7 +345,7 @@ def negative_ngr(frames: Frames) -> Figure:
     axis.set_ylabel("share with negative NGR")
     _percent(axis.yaxis)
     axis.set_title("Negative NGR (the player won, or bonuses) by product")
-    axis.legend(loc="upper right")
+    _legend_right(axis, title="share of")
     axis.grid(axis="x", alpha=0)
     figure.tight_layout()
     return figure
@@ -358,24 +375,32 @@ def lags(frames: Frames) -> Figure:
 
 
 def product_channel(frames: Frames) -> Figure:
-    """Players by product x channel (our referring brand)."""
+    """Product mix within each channel (our referring brand): each column sums to 100%, so the
+    columns compare mixes whatever the channels' sizes; the players are in the labels."""
     data = frames["eda_product_channel_mix"]
-    table = data.pivot_table(index="product", columns="ben_login_id", values="n_players",
-                             fill_value=0)
-    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
-    figure, axis = plt.subplots(figsize=(8.5, 3.8))
-    image = axis.imshow(table.to_numpy(dtype=float), cmap="Blues", aspect="auto")
-    axis.set_xticks(range(len(table.columns)), table.columns)
-    axis.set_yticks(range(len(table.index)), table.index)
-    high = table.to_numpy().max()
-    for (i, j), value in np.ndenumerate(table.to_numpy()):
-        axis.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=8,
-                  color="white" if value > 0.6 * high else "black")
-    axis.set_xlabel("channel (ben_login_id: our referring brand)")
+    shares = data.pivot_table(index="product", columns="ben_login_id",
+                              values="share_of_channel", fill_value=0)
+    counts = data.pivot_table(index="product", columns="ben_login_id", values="n_players",
+                              fill_value=0)
+    order = counts.sum(axis=1).sort_values(ascending=False).index
+    shares, counts = shares.loc[order], counts.loc[order]
+    channel_players = counts.sum(axis=0)
+    figure, axis = plt.subplots(figsize=(8.5, max(3.2, 0.55 * len(shares) + 1.6)))
+    image = axis.imshow(shares.to_numpy(dtype=float), cmap="Blues", aspect="auto", vmin=0,
+                        vmax=1)
+    axis.set_xticks(range(len(shares.columns)),
+                    [f"{c}\n({int(channel_players[c]):,})" for c in shares.columns])
+    axis.set_yticks(range(len(shares.index)), shares.index)
+    for (i, j), value in np.ndenumerate(shares.to_numpy()):
+        axis.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=8,
+                  color="white" if value > 0.6 else "black")
+    axis.set_xlabel("channel (ben_login_id: our referring brand), its players")
     axis.set_ylabel("registration product")
-    axis.set_title("Players by product and channel")
+    axis.set_title("Product mix within each channel (each column sums to 100%)")
     axis.grid(False)
-    figure.colorbar(image, ax=axis, fraction=0.04).set_label("players")
+    bar = figure.colorbar(image, ax=axis, fraction=0.04)
+    bar.set_label("share of the channel's players")
+    _percent(bar.ax.yaxis)
     figure.tight_layout()
     return figure
 
@@ -393,8 +418,7 @@ def data_problems(frames: Frames) -> Figure:
     axis.set_xlim(0.8, counts.max() * 4)
     axis.set_xlabel("rows (log scale)")
     axis.set_title("Data problems by reason: quarantined, kept with a flag, or normalised")
-    axis.legend(handles=[Patch(color=c, label=a) for a, c in ACTION_COLOURS.items()],
-                loc="lower right")
+    _legend_right(axis, handles=[Patch(color=c, label=a) for a, c in ACTION_COLOURS.items()])
     axis.grid(axis="y", alpha=0)
     figure.tight_layout()
     return figure
@@ -492,8 +516,8 @@ def survival_by_product(frames: Frames) -> Figure:
     right.set_yscale("log")
     right.set_ylim(0.003, 1)
     right.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    left.legend(loc="upper right", title=EXTRAPOLATED_NOTE, title_fontsize=7.5)
     figure.tight_layout()
+    _legend_below(figure, [left], ncol=3, title=EXTRAPOLATED_NOTE, title_fontsize=7.5)
     return figure
 
 
@@ -526,7 +550,7 @@ def hazard(frames: Frames) -> Figure:
     top.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     top.set_ylabel("hazard: P(churn at m | alive to m-1)")
     top.set_title("Monthly churn hazard by months since FTD (dashed: a partner's tail model)")
-    top.legend(ncol=2)
+    _legend_right(top)
     bottom.set_yscale("log")
     bottom.set_ylabel("players at risk")
     bottom.set_xlabel("month since FTD (m)")
@@ -567,43 +591,66 @@ def pooled_vs_raw(frames: Frames) -> Figure:
     )
     axis.set_ylim(0, 0.6)
     axis.set_xlim(0.5, 60)
-    axis.legend(loc="upper right")
+    _legend_right(axis)
     figure.tight_layout()
     return figure
 
 
 def survival_backtest(frames: Frames) -> Figure:
-    """Out-of-time backtest: predicted vs realised survival over all partners, and the error of
-    the extrapolated months by horizon for every level."""
+    """Out-of-time backtest: over all partners, predicted vs realised survival and their
+    difference by month for each cutoff; below, the error of the extrapolated months by horizon
+    for every level. The difference panel keeps the cutoffs apart where the curves overlap."""
     curve = frames["models_survival_backtest_curve"]
     errors = frames["models_survival_backtest_error"]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    for i, (cutoff, part) in enumerate(curve.groupby("cutoff_offset_months")):
-        part = part.sort_values("month_number")
-        colour = PALETTE[i % len(PALETTE)]
-        left.plot(part["month_number"], part["realised_survival"], color=colour, lw=1.6,
-                  label=f"cutoff -{cutoff} months: realised at the export")
-        left.plot(part["month_number"], part["predicted_survival"], color=colour, lw=1.2,
-                  ls="--", label=f"cutoff -{cutoff} months: predicted at the cutoff")
+    figure = plt.figure(figsize=(11, 8.2))
+    grid = figure.add_gridspec(2, 2, height_ratios=[1, 1])
+    left, middle = figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])
+    bottom = figure.add_subplot(grid[1, :])
+    cutoffs = sorted(int(c) for c in curve["cutoff_offset_months"].unique())
+    colours = {cutoff: PALETTE[i % len(PALETTE)] for i, cutoff in enumerate(cutoffs)}
+    # The longest cutoff first, so the shorter one (fewer months to predict) is drawn on top.
+    for cutoff in sorted(cutoffs, reverse=True):
+        part = curve[curve["cutoff_offset_months"] == cutoff].sort_values("month_number")
+        colour = colours[cutoff]
+        left.plot(part["month_number"], part["realised_survival"], color=colour, lw=1.0,
+                  alpha=0.6, label=f"cutoff -{cutoff}: realised at the export")
+        left.plot(part["month_number"], part["predicted_survival"], color=colour, lw=1.6,
+                  ls="--", label=f"cutoff -{cutoff}: predicted at the cutoff")
+        difference = 100 * (part["predicted_survival"] - part["realised_survival"])
+        middle.plot(part["month_number"], difference, color=colour, lw=1.4,
+                    label=f"cutoff -{cutoff}")
+        extrapolated = part.loc[part["is_extrapolated"].astype(bool), "month_number"]
+        if len(extrapolated):
+            middle.axvspan(extrapolated.min(), extrapolated.max(), color=colour, alpha=0.12, lw=0)
     _survival_axes(left, "All partners: predicted at the cutoff vs realised")
     left.set_yscale("log")
     left.set_ylim(0.005, 1)
     left.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    left.legend(fontsize=7.5)
-    styles = {12: "-", 24: "--"}
+    middle.axhline(0, color="#555555", lw=0.8)
+    middle.set_xlim(0, 60)
+    middle.set_xlabel("months since the FTD month")
+    middle.set_ylabel("predicted - realised (percentage points)")
+    middle.set_title("All partners: the difference (shaded: months extrapolated)")
+    styles = ["-", "--", ":", "-."]
     levels = [lv for lv in ("partition", "partner", "all") if lv in set(errors["pooling_level"])]
     for i, level in enumerate(levels):
-        for cutoff, part in errors[errors["pooling_level"] == level].groupby(
-            "cutoff_offset_months"
+        for j, (cutoff, part) in enumerate(
+            errors[errors["pooling_level"] == level].groupby("cutoff_offset_months")
         ):
             part = part.sort_values("horizon_months")
-            right.plot(part["horizon_months"], part["mean_absolute_error"], marker="o", ms=3,
-                       color=PALETTE[i], ls=styles.get(int(cutoff), ":"),
-                       label=f"{level}, cutoff -{cutoff}")
-    right.set_title("Extrapolated months: mean absolute error by horizon")
-    right.set_xlabel("months past the longest tenure observed at the cutoff")
-    right.set_ylabel("mean |predicted - realised| survival")
-    right.legend(ncol=2, fontsize=7.5)
+            bottom.plot(part["horizon_months"], part["mean_absolute_error"], marker="o", ms=3,
+                        color=PALETTE[i], ls=styles[j % len(styles)],
+                        label=f"{level}, cutoff -{int(cutoff)}")
+    top = float(errors["mean_absolute_error"].max()) if len(errors) else 0.0
+    bottom.set_ylim(0, top * 1.15 if top > 0 else 0.01)
+    bottom.set_title("Extrapolated months: mean absolute error by horizon, per level")
+    bottom.set_xlabel("months past the longest tenure observed at the cutoff")
+    bottom.set_ylabel("mean |predicted - realised| survival")
+    figure.tight_layout()
+    # A survival curve starts high at month 0, so the lower left of its panel is always empty.
+    left.legend(loc="lower left", fontsize=7.5)
+    _legend_right(middle, fontsize=7.5)
+    _legend_right(bottom, fontsize=7.5)
     figure.tight_layout()
     return figure
 
@@ -673,10 +720,12 @@ def precision_recall(frames: Frames) -> Figure:
 def calibration(frames: Frames) -> Figure:
     """Calibration: mean predicted probability vs observed rate per bin, with player counts."""
     data = frames["models_classifier_calibration"].sort_values("bin_lower")
+    data = data[data["n_players"] > 0]
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.4), height_ratios=[3, 1],
                                          sharex=True)
-    errors = np.vstack([data["observed_rate"] - data["observed_lower"],
-                        data["observed_upper"] - data["observed_rate"]])
+    # The SQL keeps the interval around the rate; clip guards against rounding at 0% and 100%.
+    errors = np.vstack([(data["observed_rate"] - data["observed_lower"]).clip(lower=0),
+                        (data["observed_upper"] - data["observed_rate"]).clip(lower=0)])
     top.errorbar(data["mean_probability"], data["observed_rate"], yerr=errors, fmt="o-",
                  color=PALETTE[0], capsize=3, label="observed rate (Wilson 95%)")
     top.plot([0, 1], [0, 1], color="#888888", ls=":", lw=1, label="perfect calibration")
@@ -705,6 +754,7 @@ def lift(frames: Frames) -> Figure:
     axis.set_xlabel("decile of predicted probability (1 = the 10% highest); labels: quick-churn"
                     " rate")
     axis.set_ylabel("lift over the base rate")
+    axis.set_ylim(0, float(data["lift"].max()) * 1.15)
     capture = axis.twinx()
     capture.plot(data["decile"], data["cumulative_capture"], "o-", color=PALETTE[1],
                  label="cumulative share of quick churners caught (right axis)")
@@ -713,16 +763,16 @@ def lift(frames: Frames) -> Figure:
     capture.spines["right"].set_visible(True)
     _percent(capture.yaxis)
     axis.set_title("Lift by decile, test cohorts")
-    handles = axis.get_legend_handles_labels()
-    more = capture.get_legend_handles_labels()
-    axis.legend(handles[0] + more[0], handles[1] + more[1], loc="upper right")
     axis.grid(axis="x", alpha=0)
     figure.tight_layout()
+    _legend_below(figure, [axis, capture], ncol=2)
     return figure
 
 
 def score_distribution(frames: Frames, max_partitions: int = 24) -> Figure:
-    """Quick-churn probability by partition: 10-90% whiskers, quartile boxes, median."""
+    """Quick-churn probability by partition: 10-90% whiskers and quartile boxes over every scored
+    player; on the test cohorts, the mean predicted probability against the observed rate (the
+    pair calibration compares: a mean, not the median, is what a rate should match)."""
     data = frames["models_score_distribution"].sort_values("n_players", ascending=False)
     data = data.head(max_partitions).iloc[::-1]
     labels = [f"{p} x {g} ({n:,})" for p, g, n in
@@ -731,20 +781,21 @@ def score_distribution(frames: Frames, max_partitions: int = 24) -> Figure:
     figure, axis = plt.subplots(figsize=(9.5, max(4, 0.3 * len(data) + 1.4)))
     axis.hlines(positions, data["p10"], data["p90"], color="#888888", lw=1)
     axis.barh(positions, data["p75"] - data["p25"], left=data["p25"], height=0.6,
-              color=PALETTE[0], alpha=0.5, label="25-75% of players (whiskers 10-90%)")
-    axis.scatter(data["p50"], positions, marker="|", s=120, color="black", label="median")
-    observed = data["observed_rate_test"]
-    axis.scatter(observed, positions, marker="D", s=18, color=PALETTE[3],
-                 label="observed quick-churn rate, test cohorts")
+              color=PALETTE[0], alpha=0.35, label="all scored players: 25-75% (whiskers 10-90%)")
+    axis.scatter(data["mean_probability_test"], positions, marker="o", s=22, color="black",
+                 label="test cohorts: mean predicted probability")
+    axis.scatter(data["observed_rate_test"], positions, marker="D", s=18, color=PALETTE[3],
+                 label="test cohorts: observed quick-churn rate")
     axis.set_yticks(positions, labels, fontsize=8)
     axis.set_xlim(0, 1)
     _percent(axis.xaxis)
-    axis.set_xlabel("predicted probability of quick churn")
-    title = "Score distribution by partition (partner x state, players)"
+    axis.set_xlabel("probability of quick churn")
+    title = "Scores by partition (partner x state, scored players)"
     if len(frames["models_score_distribution"]) > max_partitions:
         title += f", largest {max_partitions}"
     axis.set_title(title)
-    axis.legend(loc="lower left", fontsize=8)
     axis.grid(axis="y", alpha=0)
     figure.tight_layout()
+    _legend_below(figure, [axis], ncol=1, fontsize=8)
     return figure
+

@@ -89,6 +89,7 @@ def run_analyses(
         raise AnalysisError(f"no warehouse at {database}: run `make build` first")
     results: dict[str, QueryResult] = {}
     with duckdb.connect(str(database), read_only=True) as connection:
+        connection.execute("set enable_progress_bar = false")
         tables = relations(connection)
         for name in names or analysis_names(directory):
             try:

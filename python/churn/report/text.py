@@ -218,8 +218,8 @@ CLASSIFIER_RESULTS = [
     "AUC by {best_finer_gain:+.4f} (95% {best_finer_gain_lower:+.4f} to "
     "{best_finer_gain_upper:+.4f}) against its global model: {finer_verdict}.",
     "Calibrated: mean predicted {test_mean_probability:.1%} against {test_base_rate:.1%} "
-    "observed; ECE {test_ece:.3f}, calibration slope {test_calibration_slope:.2f}; no probability "
-    "bin with 100 players or more is off by more than {max_calibration_gap:.1%} (absolute).",
+    "observed; ECE {test_ece:.3f}, calibration slope {test_calibration_slope:.2f}; "
+    "{calibration_gap_sentence}.",
     "The top decile churns quickly at {top_decile_rate:.0%} (lift {test_top_decile_lift:.2f}), "
     "the bottom decile at {bottom_decile_rate:.0%}; the top 30% of scores hold "
     "{capture_top_3_deciles:.0%} of the quick churners. With a base rate this high the model ranks "
@@ -282,9 +282,10 @@ CAPTIONS = {
     "fig-lags": "{reg_to_ftd_same_day:.0%} deposit the day they register and "
     "{first_bet_same_day:.0%} bet the day they deposit; red bars are data problems or no bet "
     "({first_bet_never:.0%}).",
-    "fig-product-channel": "{top_product} is {top_product_share:.0%} of players and "
-    "{top_channel} the largest channel ({top_channel_share:.0%}); compare the product mix across "
-    "channels.",
+    "fig-product-channel": "Each column is one channel's product mix (it sums to 100%), so the "
+    "columns compare mixes whatever the channel's size; overall {top_product} is "
+    "{top_product_share:.0%} of players and {top_channel} the largest channel "
+    "({top_channel_share:.0%}).",
     "fig-data-problems": "Rows per problem (log scale): red quarantined "
     "({problem_rows_quarantine:,}), orange kept with a flag ({problem_rows_flag:,}), blue "
     "normalised ({problem_rows_normalise:,}).",
@@ -298,21 +299,23 @@ CAPTIONS = {
     "fig-pooled-vs-raw": "Blue: the pooled curve ({pooled_partition_weight:.0%} own data in year "
     "1); red: the partition's own Kaplan-Meier; dotted: the partner it borrows from. Month "
     "{pooled_month}: {pooled_s:.1%} pooled, {raw_s:.1%} raw.",
-    "fig-backtest": "Left: refitted {backtest_cutoffs} months before the export, the curve over "
-    "all partners against what the export later showed. Right: the mean absolute error by months "
+    "fig-backtest": "Top: refitted {backtest_cutoffs} months before the export, the curve over "
+    "all partners against what the export later showed, and their difference month by month "
+    "(shaded: the months the tail extrapolated). Bottom: the mean absolute error by months "
     "extrapolated, per level; partitions miss by {backtest_partition_mae:.4f} on average.",
     "fig-roc": "Test ROC-AUC {test_auc:.3f} (95% {test_auc_lower:.3f} to {test_auc_upper:.3f}); "
     "the dotted diagonal is chance.",
     "fig-pr": "Precision against recall; the dotted line is the {test_base_rate:.0%} base rate, "
     "what a random ranking would give.",
     "fig-calibration": "Points on the dotted diagonal mean calibrated probabilities; ECE "
-    "{test_ece:.3f}, largest gap in a bin of 100+ players {max_calibration_gap:.1%}.",
+    "{test_ece:.3f}; {calibration_gap_sentence}.",
     "fig-lift": "Bars: lift by decile (top decile {test_top_decile_lift:.2f}); line: the share of "
     "quick churners caught by targeting the top deciles ({capture_top_3_deciles:.0%} in the top "
     "three).",
-    "fig-score-distribution": "Boxes: predicted risk by partition (medians "
-    "{lowest_median_score:.0%} to {highest_median_score:.0%}); red diamonds: the observed test "
-    "rate, to compare with the box.",
+    "fig-score-distribution": "Boxes: predicted risk of every scored player by partition (medians "
+    "{lowest_median_score:.0%} to {highest_median_score:.0%}). On the test cohorts, a black dot "
+    "(the mean predicted probability) close to the red diamond (the observed rate) means the "
+    "partition is calibrated.",
 }
 
 
