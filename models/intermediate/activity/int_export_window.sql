@@ -1,11 +1,24 @@
-{#- The data window every censoring decision hangs on: one row. The export month is the var
-    `export_month` when set; otherwise the latest month that holds at least `export_month_min_share`
-    of the median monthly row count and follows a month with rows, so a handful of stray
-    future-dated rows cannot move it. -#}
+{#- The data window every censoring decision hangs on: one row. Each end is its var when set;
+    otherwise derived from the row counts of the months holding plausible dates, so that stray
+    rows cannot move it: the export month is the latest month holding at least
+    `export_month_min_share` of the median monthly row count and following a month with rows, the
+    data start the earliest month holding at least `data_start_min_share` of it and followed by a
+    month with rows. A window that is missing or too short to see a churn stops the build with a
+    sentence (post-hook). -#}
+{{ config(post_hook="{{ assert_usable_export_window() }}") }}
+{%- set earliest_date = date_var('earliest_plausible_date') -%}
+{%- set export_month_share = number_var('export_month_min_share', minimum=0, maximum=1) -%}
+{%- set data_start_share = number_var('data_start_min_share', minimum=0, maximum=1) -%}
+{%- set export_month_pin = month_var('export_month') -%}
+{%- set data_start_pin = month_var('data_start_month') -%}
+
 with staged as (
 
+    -- Months outside the plausible range (before the earliest plausible date, or DuckDB's
+    -- `infinity`) never make the window; their rows are quarantined.
     select activity_month from {{ ref('stg_partner__activity') }}
-    where activity_month is not null
+    where activity_month >= cast({{ sql_literal(earliest_date) }} as date)
+        and activity_month <= cast('9999-12-01' as date)
 
 ),
 
@@ -17,16 +30,20 @@ monthly_rows as (
 
 ),
 
-monthly_with_previous as (
+monthly_with_neighbours as (
 
     select
         monthly_rows.activity_month,
         monthly_rows.n_rows,
-        previous_month.n_rows as previous_month_rows
+        previous_month.n_rows as previous_month_rows,
+        next_month.n_rows as next_month_rows
     from monthly_rows
     left join monthly_rows as previous_month
         on previous_month.activity_month
             = cast({{ dbt.dateadd('month', -1, 'monthly_rows.activity_month') }} as date)
+    left join monthly_rows as next_month
+        on next_month.activity_month
+            = cast({{ dbt.dateadd('month', 1, 'monthly_rows.activity_month') }} as date)
 
 ),
 
@@ -40,37 +57,58 @@ typical as (
 derived as (
 
     select
-        min(monthly_with_previous.activity_month) as first_month,
+        min(case
+            when monthly_with_neighbours.n_rows >= {{ data_start_share }} * typical.median_rows
+                and monthly_with_neighbours.next_month_rows is not null
+                then monthly_with_neighbours.activity_month
+        end) as earliest_full_month,
         max(case
-            when monthly_with_previous.n_rows >= {{ var('export_month_min_share') }} * typical.median_rows
-                and monthly_with_previous.previous_month_rows is not null
-                then monthly_with_previous.activity_month
+            when monthly_with_neighbours.n_rows >= {{ export_month_share }} * typical.median_rows
+                and monthly_with_neighbours.previous_month_rows is not null
+                then monthly_with_neighbours.activity_month
         end) as latest_full_month
-    from monthly_with_previous
+    from monthly_with_neighbours
     cross join typical
+
+),
+
+window_ends as (
+
+    select
+        {% if data_start_pin -%}
+        cast({{ sql_literal(data_start_pin) }} as date) as data_start_month,
+        'var' as data_start_month_source,
+        {%- else -%}
+        derived.earliest_full_month as data_start_month,
+        {{ sql_literal('earliest month with at least ' ~ data_start_share
+            ~ ' x the median monthly rows') }} as data_start_month_source,
+        {%- endif %}
+        {% if export_month_pin -%}
+        cast({{ sql_literal(export_month_pin) }} as date) as export_month,
+        'var' as export_month_source
+        {%- else -%}
+        derived.latest_full_month as export_month,
+        {{ sql_literal('latest month with at least ' ~ export_month_share
+            ~ ' x the median monthly rows') }} as export_month_source
+        {%- endif %}
+    from derived
 
 ),
 
 final as (
 
     select
-        {% if var('data_start_month') -%}
-        cast('{{ var("data_start_month") }}' as date) as data_start_month,
-        'var' as data_start_month_source,
-        {%- else -%}
-        derived.first_month as data_start_month,
-        'earliest activity month' as data_start_month_source,
-        {%- endif %}
-        {% if var('export_month') -%}
-        cast('{{ var("export_month") }}' as date) as export_month,
-        'var' as export_month_source,
-        {%- else -%}
-        derived.latest_full_month as export_month,
-        'latest month with at least {{ var("export_month_min_share") }} x the median monthly rows'
-            as export_month_source,
-        {%- endif %}
-        {{ var('churn_inactive_months') }} as churn_inactive_months
-    from derived
+        data_start_month,
+        data_start_month_source,
+        export_month,
+        export_month_source,
+        cast({{ sql_literal(earliest_date) }} as date) as earliest_plausible_date,
+        -- Dates up to the end of the month after the export month are plausible (an export is
+        -- written after its last month closes).
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 2, 'export_month')) }} as date)
+            as latest_plausible_date,
+        {{ number_var('churn_inactive_months', minimum=1, integer=true) }} as churn_inactive_months
+    from window_ends
 
 )
 
