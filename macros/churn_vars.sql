@@ -101,12 +101,12 @@
     {%- set value = var(name) -%}
     {%- set values = [value] if value is string else value -%}
     {%- if values is not iterable or values is mapping -%}
-        {{ exceptions.raise_compiler_error("The var " ~ name ~ " must be a list of text values.") }}
+        {{ exceptions.raise_compiler_error("The var " ~ name ~ " must be a list of non-empty text values.") }}
     {%- endif -%}
     {%- for item in values -%}
         {%- if item is not string or item | trim == '' -%}
             {{ exceptions.raise_compiler_error(
-                "The var " ~ name ~ " must hold non-empty text values (got " ~ item | tojson ~ ").") }}
+                "The var " ~ name ~ " must be a list of non-empty text values (got " ~ item | tojson ~ ").") }}
         {%- endif -%}
     {%- endfor -%}
     {{ return(values | list) }}

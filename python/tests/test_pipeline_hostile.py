@@ -81,8 +81,11 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
         variant(account_id="A12", total_deposit="0.00", total_handle="0.00", total_ngr="0.00"),
     ),
     # Soft problems: kept, flagged.
-    (None, variant(account_id="A13", ftd_date="2023-02-05")),  # before the FTD month
-    (None, variant(account_id="A13", ftd_date="2023-02-05", activity_month="2023-02-01")),
+    (None, variant(account_id="A13", ftd_date="2023-02-05", qp_date="")),  # before the FTD month
+    (
+        None,
+        variant(account_id="A13", ftd_date="2023-02-05", qp_date="", activity_month="2023-02-01"),
+    ),
     (None, variant(account_id="A14", reg_date="2023-01-05")),  # FTD before registration
     (None, variant(account_id="A15", qp_date="2022-12-01")),  # first bet before FTD
     (None, variant(account_id="A16", total_deposit="-20.00")),  # negative deposit
@@ -283,7 +286,7 @@ def test_every_named_player_is_kept_or_quarantined_with_a_reason(hostile_build):
     )
     n_raw, n_kept, n_quarantined, balanced = balance[0]
     assert (n_kept + n_quarantined, balanced) == (n_raw, True)
-    assert n_quarantined == len(quarantined)
+    assert n_quarantined == len(quarantined) + 1  # A25, under its invalid partner id
 
 
 def test_reasons_by_partner_come_from_the_seed(hostile_build):
