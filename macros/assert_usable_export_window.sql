@@ -38,7 +38,7 @@
             "The partner export '" ~ path ~ "' has no data window: of its " ~ counts[0]
             ~ " rows, " ~ counts[1] ~ " carry an activity month from " ~ window[5]
             ~ " on, in " ~ counts[2] ~ " distinct month(s); the "
-            ~ ("data start" if data_start is none else "export month")
+            ~ ("export month" if export_month is none else "data start")
             ~ " needs consecutive months with typical row counts. Send a longer export or pin"
             ~ " the vars data_start_month and export_month.") }}
     {%- endif -%}

@@ -2,8 +2,8 @@
     otherwise derived from the row counts of the months holding plausible dates, so that stray
     rows cannot move it: the export month is the latest month holding at least
     `export_month_min_share` of the median monthly row count and following a month with rows, the
-    data start the earliest month holding at least `data_start_min_share` of it and followed by a
-    month with rows. A window that is missing or too short to see a churn stops the build with a
+    data start the first month of the unbroken run of months holding at least
+    `data_start_min_share` of it that reaches the export month. A window that is missing or too short to see a churn stops the build with a
     sentence (post-hook). -#}
 {{ config(post_hook="{{ assert_usable_export_window() }}") }}
 {%- set earliest_date = date_var('earliest_plausible_date') -%}
@@ -30,20 +30,16 @@ monthly_rows as (
 
 ),
 
-monthly_with_neighbours as (
+monthly_with_previous as (
 
     select
         monthly_rows.activity_month,
         monthly_rows.n_rows,
-        previous_month.n_rows as previous_month_rows,
-        next_month.n_rows as next_month_rows
+        previous_month.n_rows as previous_month_rows
     from monthly_rows
     left join monthly_rows as previous_month
         on previous_month.activity_month
             = cast({{ dbt.dateadd('month', -1, 'monthly_rows.activity_month') }} as date)
-    left join monthly_rows as next_month
-        on next_month.activity_month
-            = cast({{ dbt.dateadd('month', 1, 'monthly_rows.activity_month') }} as date)
 
 ),
 
@@ -54,21 +50,59 @@ typical as (
 
 ),
 
-derived as (
+derived_export_month as (
 
     select
-        min(case
-            when monthly_with_neighbours.n_rows >= {{ data_start_share }} * typical.median_rows
-                and monthly_with_neighbours.next_month_rows is not null
-                then monthly_with_neighbours.activity_month
-        end) as earliest_full_month,
         max(case
-            when monthly_with_neighbours.n_rows >= {{ export_month_share }} * typical.median_rows
-                and monthly_with_neighbours.previous_month_rows is not null
-                then monthly_with_neighbours.activity_month
+            when monthly_with_previous.n_rows >= {{ export_month_share }} * typical.median_rows
+                and monthly_with_previous.previous_month_rows is not null
+                then monthly_with_previous.activity_month
         end) as latest_full_month
-    from monthly_with_neighbours
+    from monthly_with_previous
     cross join typical
+
+),
+
+export_month_end as (
+
+    select
+        {% if export_month_pin -%}
+        cast({{ sql_literal(export_month_pin) }} as date) as export_month,
+        'var' as export_month_source
+        {%- else -%}
+        latest_full_month as export_month,
+        {{ sql_literal('latest month with at least ' ~ export_month_share
+            ~ ' x the median monthly rows, after a month with rows') }} as export_month_source
+        {%- endif %}
+    from derived_export_month
+
+),
+
+dense_months as (
+
+    -- Months holding at least data_start_min_share x the median rows, with the dense month before.
+    select
+        monthly_rows.activity_month,
+        lag(monthly_rows.activity_month) over (order by monthly_rows.activity_month)
+            as previous_dense_month
+    from monthly_rows
+    cross join typical
+    where monthly_rows.n_rows >= {{ data_start_share }} * typical.median_rows
+
+),
+
+derived_data_start as (
+
+    -- The first month of the unbroken run of dense months that reaches the export month: a stray
+    -- row far before the bulk (a gap or a thin month between) cannot move it.
+    select
+        max(dense_months.activity_month) as run_start_month
+    from dense_months
+    cross join export_month_end
+    where dense_months.activity_month <= export_month_end.export_month
+        and (dense_months.previous_dense_month is null
+            or dense_months.previous_dense_month
+                <> cast({{ dbt.dateadd('month', -1, 'dense_months.activity_month') }} as date))
 
 ),
 
@@ -79,19 +113,14 @@ window_ends as (
         cast({{ sql_literal(data_start_pin) }} as date) as data_start_month,
         'var' as data_start_month_source,
         {%- else -%}
-        derived.earliest_full_month as data_start_month,
-        {{ sql_literal('earliest month with at least ' ~ data_start_share
-            ~ ' x the median monthly rows') }} as data_start_month_source,
+        derived_data_start.run_start_month as data_start_month,
+        {{ sql_literal('first month of the unbroken run of months with at least ' ~ data_start_share
+            ~ ' x the median monthly rows that reaches the export month') }} as data_start_month_source,
         {%- endif %}
-        {% if export_month_pin -%}
-        cast({{ sql_literal(export_month_pin) }} as date) as export_month,
-        'var' as export_month_source
-        {%- else -%}
-        derived.latest_full_month as export_month,
-        {{ sql_literal('latest month with at least ' ~ export_month_share
-            ~ ' x the median monthly rows') }} as export_month_source
-        {%- endif %}
-    from derived
+        export_month_end.export_month,
+        export_month_end.export_month_source
+    from export_month_end
+    cross join derived_data_start
 
 ),
 
