@@ -75,14 +75,17 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     ("missing_ftd_date", variant(account_id="A8", ftd_date="")),
     ("invalid_brand_id", variant(account_id="A9", brand_id="XX")),
     ("invalid_brand_id", variant(account_id="A10", brand_id="")),
-    ("after_export_month", variant(account_id="A11", activity_month="2031-01-01")),
+    ("implausible_date", variant(account_id="A11", activity_month="2031-01-01")),
     (
         "all_zero_activity",
         variant(account_id="A12", total_deposit="0.00", total_handle="0.00", total_ngr="0.00"),
     ),
     # Soft problems: kept, flagged.
-    (None, variant(account_id="A13", activity_month="2022-11-01")),  # before the FTD month
-    (None, variant(account_id="A13", activity_month="2023-01-01")),
+    (None, variant(account_id="A13", ftd_date="2023-02-05", qp_date="")),  # before the FTD month
+    (
+        None,
+        variant(account_id="A13", ftd_date="2023-02-05", qp_date="", activity_month="2023-02-01"),
+    ),
     (None, variant(account_id="A14", reg_date="2023-01-05")),  # FTD before registration
     (None, variant(account_id="A15", qp_date="2022-12-01")),  # first bet before FTD
     (None, variant(account_id="A16", total_deposit="-20.00")),  # negative deposit
@@ -105,11 +108,38 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     # A European decimal comma must not be read as 1.23.
     ("unparseable_amount", variant(total_deposit="1.234,56", account_id="A6b")),
     (None, variant(total_deposit="1,234.56", account_id="A6c")),  # thousands separator: fine
+    # Rows 30 on: dates no partner means, the window's ends, ids and prefixes.
+    ("after_export_month", variant(account_id="A20", activity_month="2023-07-01")),
+    ("implausible_date", variant(account_id="A21", activity_month="infinity")),
+    ("implausible_date", variant(account_id="A22", ftd_date="-2023-02-05")),  # a BC date
+    ("implausible_date", variant(account_id="A23", reg_date="1999-12-31")),
+    # A stray row far before the bulk is quarantined and does not move the data start.
+    ("before_data_start", variant(account_id="A24", activity_month="2019-03-01")),
+    ("invalid_partner_id", variant(account_id="A25", partner_id="P01/../x")),
+    # The prefix `qa_` is text: '_' is no wildcard, so QA7734 and qab12 are players.
+    (None, variant(account_id="QA7734")),
+    (None, variant(account_id="qab12")),
+    ("test_account", variant(account_id="Qa_77")),
+    # A depositor whose only row is all-zero: stays a player when the FTD month is in the window
+    # (A12 above), is a quarantined player when the FTD precedes it.
+    (
+        "all_zero_activity",
+        variant(
+            account_id="A26",
+            ftd_date="2022-06-15",
+            total_deposit="0.00",
+            total_handle="0.00",
+            total_ngr="0.00",
+        ),
+    ),
+    # Deposited before the data window and first seen in its first month: enters late.
+    (None, variant(account_id="A27", ftd_date="2022-06-10")),
 ]
-# Filler so every month up to the export month has typical volume (the export month is derived).
+# Filler so every month up to the export month has typical volume (the window is derived), well
+# above the single stray rows before and after it.
 FILLER = [
     (None, variant(account_id=f"F{i}", partner_id="P02", activity_month=f"2023-{m:02d}-01"))
-    for i in range(3)
+    for i in range(8)
     for m in range(1, 7)
 ]
 
@@ -199,9 +229,87 @@ def test_labels_and_states_are_normalised(hostile_build):
     assert rows == {3: "NJ/sportsbook", 25: "NJ/casino", 26: "PA/other"}
 
 
-def test_export_month_ignores_the_stray_future_row(hostile_build):
-    assert hostile_build.query("select export_month from intermediate.int_export_window") == [
-        (pd.Timestamp("2023-06-01").date(),)
+def test_window_ignores_stray_rows_at_both_ends(hostile_build):
+    assert hostile_build.query(
+        "select data_start_month, export_month from intermediate.int_export_window"
+    ) == [(pd.Timestamp("2023-01-01").date(), pd.Timestamp("2023-06-01").date())]
+
+
+def test_player_who_deposited_before_the_window_enters_late(hostile_build):
+    rows = hostile_build.query(
+        "select players.is_left_truncated, min(panel.activity_month), min(panel.months_active) "
+        "from intermediate.int_players as players "
+        "inner join marts.fct_player_months as panel on players.player_id = panel.player_id "
+        "where players.account_id = 'A27' group by players.is_left_truncated"
+    )
+    assert rows == [(True, pd.Timestamp("2023-01-01").date(), 7)]
+
+
+def test_all_zero_depositor_stays_with_an_active_ftd_month(hostile_build):
+    rows = hostile_build.query(
+        "select players.n_clean_rows, panel.activity_month, panel.is_active "
+        "from intermediate.int_players as players "
+        "inner join marts.fct_player_months as panel on players.player_id = panel.player_id "
+        "where players.account_id = 'A12' and panel.months_active = 0"
+    )
+    assert rows == [(0, pd.Timestamp("2023-01-01").date(), True)]
+
+
+def test_every_named_player_is_kept_or_quarantined_with_a_reason(hostile_build):
+    quarantined = dict(
+        hostile_build.query(
+            "select account_id, reason_code from marts.dq_quarantined_players "
+            "where partner_id = 'P01'"
+        )
+    )
+    assert quarantined == {
+        "A3": "missing_key",
+        "A4": "unparseable_date",
+        "A5": "unparseable_date",
+        "A6": "unparseable_amount",
+        "A6b": "unparseable_amount",
+        "A7": "test_account",
+        "TEST_0001": "test_account",
+        "Qa_77": "test_account",
+        "A8": "missing_ftd_date",
+        "A11": "implausible_date",
+        "A21": "implausible_date",
+        "A22": "implausible_date",
+        "A23": "implausible_date",
+        "A24": "before_data_start",
+        "A20": "after_export_month",
+        "A26": "all_zero_activity",
+    }
+    balance = hostile_build.query(
+        "select sum(n_raw_players), sum(n_players), sum(n_quarantined_players), "
+        "bool_and(is_players_balanced) from marts.dq_reconciliation"
+    )
+    n_raw, n_kept, n_quarantined, balanced = balance[0]
+    assert (n_kept + n_quarantined, balanced) == (n_raw, True)
+    assert n_quarantined == len(quarantined) + 1  # A25, under its invalid partner id
+
+
+def test_reasons_by_partner_come_from_the_seed(hostile_build):
+    seed = hostile_build.query(
+        "select count(*) from reference.dq_reason_codes where action = 'quarantine'"
+    )[0][0]
+    by_reason = hostile_build.query(
+        "select partner_id, count(*), sum(n_rows) from marts.dq_quarantine_by_reason "
+        "group by partner_id order by partner_id"
+    )
+    quarantined = dict(
+        hostile_build.query("select partner_id, n_quarantined_rows from marts.dq_reconciliation")
+    )
+    assert [(partner, n) for partner, n, _ in by_reason] == [
+        (partner, seed) for partner in sorted(quarantined)
+    ]
+    assert {partner: total for partner, _, total in by_reason} == quarantined
+
+
+def test_staging_view_is_readable_from_another_folder(hostile_build, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert hostile_build.query("select count(*) from staging.stg_partner__activity") == [
+        (len(HOSTILE_ROWS + FILLER),)
     ]
 
 
@@ -213,7 +321,7 @@ def test_export_missing_a_column_fails_in_staging_naming_it(tmp_path: Path):
         ["run", "--select", "stg_partner__activity"], tmp_path, {"raw_activity_path": str(export)}
     )
     assert run.returncode != 0
-    assert "missing required column(s): total_handle" in run.output
+    assert f"file '{export}' is missing required column(s): total_handle" in run.output
     assert "Traceback" not in run.output
 
 

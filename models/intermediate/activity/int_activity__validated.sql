@@ -1,7 +1,7 @@
 {#- Every staged row with its verdict: the first hard problem found (reason_code, then the row goes
     to the quarantine) or none (the row is clean), plus the soft-problem flags. Nothing is dropped. -#}
-{%- set prefixes = var('test_account_prefixes') -%}
-{%- set threshold = var('test_account_amount_threshold') -%}
+{%- set prefixes = text_list_var('test_account_prefixes') -%}
+{%- set threshold = number_var('test_account_amount_threshold', minimum=1) -%}
 
 with staged as (
 
@@ -21,16 +21,22 @@ accounts as (
     select
         partner_id,
         account_id,
-        min(ftd_date) as account_ftd_date,
+        -- Only plausible first-deposit dates may be lent to the account's other rows.
+        min(case
+            when staged.ftd_date between export_window.earliest_plausible_date
+                and export_window.latest_plausible_date then staged.ftd_date
+        end) as account_ftd_date,
         max(case
             when greatest(abs(coalesce(total_deposit, 0)), abs(coalesce(total_handle, 0)),
                           abs(coalesce(total_ngr, 0))) >= {{ threshold }} then 1
             {%- for prefix in prefixes %}
-            when lower(account_id) like '{{ prefix | lower }}%' then 1
+            -- A plain prefix comparison: '_' and '%' in a prefix are characters, not wildcards.
+            when substring(lower(account_id), 1, {{ prefix | length }}) = {{ sql_literal(prefix | lower) }} then 1
             {%- endfor %}
             else 0
         end) = 1 as is_test_account
     from staged
+    cross join export_window
     where account_id is not null
     group by partner_id, account_id
 
@@ -46,11 +52,21 @@ checked as (
             when staged.partner_id is null or staged.account_id is null
                 or staged.raw_activity_month is null
                 or trim(staged.raw_activity_month) = '' then 'missing_key'
+            when not {{ is_valid_partner_id('staged.partner_id') }} then 'invalid_partner_id'
             when staged.activity_month is null
                 or (staged.reg_date is null and nullif(trim(staged.raw_reg_date), '') is not null)
                 or (staged.ftd_date is null and nullif(trim(staged.raw_ftd_date), '') is not null)
                 or (staged.qp_date is null and nullif(trim(staged.raw_qp_date), '') is not null)
                 then 'unparseable_date'
+            when staged.activity_month not between export_window.earliest_plausible_date
+                    and export_window.latest_plausible_date
+                or staged.reg_date not between export_window.earliest_plausible_date
+                    and export_window.latest_plausible_date
+                or staged.ftd_date not between export_window.earliest_plausible_date
+                    and export_window.latest_plausible_date
+                or staged.qp_date not between export_window.earliest_plausible_date
+                    and export_window.latest_plausible_date
+                then 'implausible_date'
             when (staged.total_deposit is null and nullif(trim(staged.raw_total_deposit), '') is not null)
                 or (staged.total_handle is null and nullif(trim(staged.raw_total_handle), '') is not null)
                 or (staged.total_ngr is null and nullif(trim(staged.raw_total_ngr), '') is not null)
@@ -58,6 +74,7 @@ checked as (
             when accounts.is_test_account then 'test_account'
             when accounts.account_ftd_date is null then 'missing_ftd_date'
             when staged.geo is null then 'invalid_brand_id'
+            when staged.activity_month < export_window.data_start_month then 'before_data_start'
             when staged.activity_month > export_window.export_month then 'after_export_month'
             when coalesce(staged.total_deposit, 0) = 0 and coalesce(staged.total_handle, 0) = 0
                 and coalesce(staged.total_ngr, 0) = 0 then 'all_zero_activity'
@@ -90,6 +107,7 @@ final as (
 
     select
         raw_row_id,
+        source_file,
         partner_id,
         geo,
         account_id,

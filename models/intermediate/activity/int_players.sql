@@ -1,14 +1,58 @@
 {#- One row per player: a partner's account in one state. Player attributes come from the player's
-    earliest clean row on or after the FTD month; dates are the earliest seen. -#}
-with clean as (
+    earliest clean row on or after the FTD month; dates are the earliest seen. A depositor all of
+    whose rows are all-zero stays a player when the FTD month is inside the data window (the FTD
+    month is active by definition); attributes then come from those rows. -#}
+with validated as (
 
-    select * from {{ ref('int_activity__clean') }}
+    select * from {{ ref('int_activity__validated') }}
 
 ),
 
 export_window as (
 
     select * from {{ ref('int_export_window') }}
+
+),
+
+clean_rows as (
+
+    select
+        raw_row_id, partner_id, geo, account_id, activity_month, reg_date, ftd_date, qp_date,
+        ben_login_id, tracker_id, product, is_activity_before_ftd, is_ftd_before_reg,
+        is_qp_before_ftd, is_negative_deposit,
+        true as is_clean
+    from validated
+    where reason_code is null
+
+),
+
+all_zero_depositor_rows as (
+
+    select
+        validated.raw_row_id, validated.partner_id, validated.geo, validated.account_id,
+        validated.activity_month, validated.reg_date, validated.ftd_date, validated.qp_date,
+        validated.ben_login_id, validated.tracker_id, validated.product,
+        validated.is_activity_before_ftd, validated.is_ftd_before_reg, validated.is_qp_before_ftd,
+        validated.is_negative_deposit,
+        false as is_clean
+    from validated
+    cross join export_window
+    left join clean_rows
+        on validated.partner_id = clean_rows.partner_id
+        and validated.geo = clean_rows.geo
+        and validated.account_id = clean_rows.account_id
+    where validated.reason_code = 'all_zero_activity'
+        and clean_rows.raw_row_id is null
+        and validated.ftd_date >= export_window.data_start_month
+        and validated.ftd_date < {{ dbt.dateadd('month', 1, 'export_window.export_month') }}
+
+),
+
+player_rows as (
+
+    select * from clean_rows
+    union all
+    select * from all_zero_depositor_rows
 
 ),
 
@@ -25,7 +69,7 @@ first_rows as (
             partition by partner_id, geo, account_id
             order by case when is_activity_before_ftd then 1 else 0 end, activity_month, raw_row_id
         ) as row_order
-    from clean
+    from player_rows
 
 ),
 
@@ -38,14 +82,14 @@ player_facts as (
         min(reg_date) as reg_date,
         min(ftd_date) as ftd_date,
         min(qp_date) as qp_date,
-        count(*) as n_clean_rows,
-        min(activity_month) as first_activity_month,
-        max(activity_month) as last_activity_month,
-        count(case when is_activity_before_ftd then 1 end) as n_rows_before_ftd,
+        count(case when is_clean then 1 end) as n_clean_rows,
+        min(case when is_clean then activity_month end) as first_activity_month,
+        max(case when is_clean then activity_month end) as last_activity_month,
+        count(case when is_clean and is_activity_before_ftd then 1 end) as n_rows_before_ftd,
         max(case when is_ftd_before_reg then 1 else 0 end) = 1 as has_ftd_before_reg,
         max(case when is_qp_before_ftd then 1 else 0 end) = 1 as has_qp_before_ftd,
         max(case when is_negative_deposit then 1 else 0 end) = 1 as has_negative_deposit
-    from clean
+    from player_rows
     group by partner_id, geo, account_id
 
 ),

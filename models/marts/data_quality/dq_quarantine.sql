@@ -9,7 +9,7 @@ with validated as (
 
 reason_codes as (
 
-    select reason_code, description from {{ ref('dq_reason_codes') }}
+    select reason_code, check_order, description from {{ ref('dq_reason_codes') }}
 
 ),
 
@@ -19,6 +19,7 @@ final as (
         validated.raw_row_id,
         coalesce(validated.partner_id, '(missing)') as partner_id,
         validated.reason_code,
+        reason_codes.check_order,
         case validated.reason_code
             when 'unparseable_date' then 'Not a date in activity_month/reg_date/ftd_date/qp_date: '
                 || coalesce(validated.raw_activity_month, '') || ' / ' || coalesce(validated.raw_reg_date, '')
@@ -30,8 +31,14 @@ final as (
                 || ''' is not a known US state'
             when 'after_export_month' then 'activity_month ' || validated.raw_activity_month
                 || ' is after the export month'
+            when 'implausible_date' then 'A date outside the plausible range in activity_month/reg_date/ftd_date/qp_date: '
+                || coalesce(validated.raw_activity_month, '') || ' / ' || coalesce(validated.raw_reg_date, '')
+                || ' / ' || coalesce(validated.raw_ftd_date, '') || ' / ' || coalesce(validated.raw_qp_date, '')
+            when 'before_data_start' then 'activity_month ' || validated.raw_activity_month
+                || ' is before the data start'
             else reason_codes.description
         end as reason,
+        validated.source_file,
         validated.raw_partner_id,
         validated.raw_activity_month,
         validated.raw_account_id,

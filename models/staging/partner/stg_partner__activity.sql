@@ -1,29 +1,25 @@
-{%- set required_columns = [
+{#- The export is read by the macro read_partner_export (each file checked on its own); the source
+    is declared for lineage and documentation. -#}
+-- depends_on: {{ source('partner', 'activity') }}
+{% set required_columns = [
     'activity_month', 'account_id', 'brand_id', 'reg_date', 'ftd_date', 'qp_date',
     'ben_login_id', 'tracker_id', 'player_reg_product',
     'total_deposit', 'total_handle', 'total_ngr'] -%}
-{%- set present_columns = require_columns(source('partner', 'activity'), required_columns) -%}
 
-with source as (
+with source_rows as (
 
-    select * from {{ source('partner', 'activity') }}
+    {{ read_partner_export(required_columns) }}
 
 ),
 
 numbered as (
 
-    -- A stable id for every raw row, so each one can be traced to the clean table or the quarantine.
+    -- A stable id for every raw row (file by file, in file order), so each one can be traced to
+    -- the clean table or the quarantine.
     select
-        row_number() over () as raw_row_id,
-        {% for column in required_columns -%}
-        cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column }},
-        {% endfor -%}
-        {% if 'partner_id' in present_columns -%}
-        cast(partner_id as {{ dbt.type_string() }}) as raw_partner_id
-        {%- else -%}
-        cast(null as {{ dbt.type_string() }}) as raw_partner_id
-        {%- endif %}
-    from source
+        row_number() over (order by source_file_index, file_row_number) as raw_row_id,
+        source_rows.*
+    from source_rows
 
 ),
 
@@ -43,11 +39,11 @@ parsed as (
 
     select
         numbered.*,
-        {% if 'partner_id' in present_columns -%}
-        nullif(trim(raw_partner_id), '') as partner_id,
-        {%- else -%}
-        '{{ var("partner_id") }}' as partner_id,
-        {%- endif %}
+        -- A file without a partner_id column takes the var (validated); an empty cell stays empty.
+        case
+            when is_partner_id_from_var then {{ sql_literal(partner_id_var()) }}
+            else nullif(trim(raw_partner_id), '')
+        end as partner_id,
         nullif(trim(raw_account_id), '') as account_id,
         upper(nullif(trim(raw_brand_id), '')) as brand_code,
         {{ parse_date('raw_activity_month') }} as activity_date,
@@ -68,6 +64,8 @@ final as (
 
     select
         parsed.raw_row_id,
+        parsed.source_file,
+        parsed.file_row_number,
         parsed.partner_id,
         parsed.account_id,
         -- The brand is the state: codes are upper-cased and trimmed, full state names accepted.
