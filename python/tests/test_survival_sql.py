@@ -14,7 +14,7 @@ from lifelines import KaplanMeierFitter
 def partitions(sample_build):
     with duckdb.connect(str(sample_build.database), read_only=True) as connection:
         observations = connection.sql("""
-            select partner_id, geo, entry_month, exit_month, is_event
+            select partner_id, geo, entry_month, duration_months, is_churned
             from intermediate.int_survival__observations
             where cutoff_offset_months = 0 and outcome_as_of = 'cutoff'""").df()
         curves = connection.sql("""
@@ -39,7 +39,7 @@ def test_kaplan_meier_matches_lifelines_on_every_partition(partitions):
     observations, curves = partitions
     for (partner_id, geo), players in observations.groupby(["partner_id", "geo"]):
         fitter = KaplanMeierFitter().fit(
-            players["exit_month"], players["is_event"], entry=players["entry_month"]
+            players["duration_months"], players["is_churned"], entry=players["entry_month"]
         )
         ours = curves[(curves.partner_id == partner_id) & (curves.geo == geo)].set_index(
             "month_number"

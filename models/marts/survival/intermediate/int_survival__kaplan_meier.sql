@@ -26,9 +26,10 @@ accumulated as (
 
     select
         terms.*,
-        sum(log_step) over running as cumulative_log_survival,
+        -- Exact running sums: the same curve whatever order threads add the terms in.
+        {{ exact_sum('log_step', 'running') }} as cumulative_log_survival,
         max(is_wipeout) over running as has_wipeout,
-        sum(greenwood_term) over running as greenwood_sum
+        {{ exact_sum('greenwood_term', 'running') }} as greenwood_sum
     from terms
     window running as (
         partition by {{ survival_group_keys() | join(', ') }}
