@@ -1,8 +1,8 @@
 {#- A floating-point sum that does not depend on the order threads add the terms in: each term is
     rounded to a fixed-point decimal (18 decimals) and the decimals are summed exactly, then the
     total is turned back into a double. For sums that a decision or a build-to-build comparison
-    hangs on (pooled hazards, Kaplan-Meier, everything the tail choice reads). `window`: an
-    optional window name or definition, for running sums. Terms must stay below 1e20 in size. -#}
+    hangs on (the pooling's group-by sums, which feed the pooled hazards and the tail choice).
+    `window`: an optional window name or definition. Terms must stay below 1e20 in size. -#}
 {% macro exact_sum(expression, window=none) -%}
     {{ return(adapter.dispatch('exact_sum', 'churn')(expression, window)) }}
 {%- endmacro %}

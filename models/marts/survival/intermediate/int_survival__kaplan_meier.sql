@@ -26,10 +26,11 @@ accumulated as (
 
     select
         terms.*,
-        -- Exact running sums: the same curve whatever order threads add the terms in.
-        {{ exact_sum('log_step', 'running') }} as cumulative_log_survival,
+        -- Running sums over a unique month order add their terms in that order, whatever the
+        -- threads do: the same curve in every build (unlike a group-by sum of doubles).
+        sum(log_step) over running as cumulative_log_survival,
         max(is_wipeout) over running as has_wipeout,
-        {{ exact_sum('greenwood_term', 'running') }} as greenwood_sum
+        sum(greenwood_term) over running as greenwood_sum
     from terms
     window running as (
         partition by {{ survival_group_keys() | join(', ') }}
