@@ -17,7 +17,7 @@ final as (
         count(*) as n_players,
         1.0 * count(*) / sum(count(*)) over () as share_players,
         avg(1.0 * followup_months) as mean_followup_months,
-        avg(1.0 * survival_months) as mean_survival_months
+        avg(1.0 * duration_months) as mean_survival_months
     from lifetimes
     group by 1, 2
 )

@@ -16,11 +16,11 @@ by_active_months as (
 
 by_survival_months as (
     select
-        survival_months as n_months,
+        duration_months as n_months,
         sum(case when is_churned then 1 else 0 end) as n_churned_at_t,
         sum(case when not is_churned then 1 else 0 end) as n_censored_at_t
     from lifetimes
-    group by survival_months
+    group by duration_months
 ),
 
 final as (

@@ -1,18 +1,41 @@
-{#- Empirical-Bayes shrinkage of a child's monthly hazards toward its parent's, in two steps.
-    1. Level: the child's overall relative risk against the parent's hazards, observed / expected
-       churn events, shrunk by gamma-Poisson: RR = (O + a) / (E + a), with the prior a estimated
-       by the method of moments from the children's spread. A partition that churns faster than its
-       partner in every month keeps that difference instead of being pulled back month by month.
+{#- Empirical-Bayes shrinkage of children's monthly hazards toward their parent's, in two steps.
+    1. Level: per band of months, the child's relative risk against the parent's hazards, observed
+       / expected churn events, shrunk by gamma-Poisson: RR = (O + a) / (E + a), with the prior a
+       estimated by the method of moments from the children's spread. A partition that churns faster
+       than its partner in every month keeps that difference instead of being pulled back month by
+       month, and a difference in the first months does not spill over into later ones.
     2. Shape: each month's hazard shrinks toward the prior mean h0_t = parent pooled hazard x RR with
-       strength m_t = 1 / (tau^2 h0_t (1 - h0_t)) - 1 (a residual spread tau^2 on the log-odds
-       scale, by moments, one per band of months): pooled hazard = (events + m_t h0_t) / (at risk + m_t),
-       own-data weight n / (n + m_t).
-    children: group keys, month_number, n_at_risk, n_events, parent_partner_id, parent_geo.
-    parents: keys, parent_n_at_risk, parent_raw_hazard (the children's pooled data),
-    parent_hazard (the parent's own pooled hazard) and parent_prior_strength (its own m). -#}
+       strength m_t = (1 / (tau^2 h0_t (1 - h0_t)) - 1) x (1 - min(1, O / O_full)) (a residual
+       spread tau^2 on the log-odds scale, by moments, one per band of months; O the child's own
+       churn events, O_full = var `survival_pooling_full_credibility_events`): pooled hazard =
+       (events + m_t h0_t) / (at risk + m_t), own-data weight n / (n + m_t). The prior's strength
+       falls as the child's own information grows and is zero from O_full events on: a child's
+       deviation from its parent persists from month to month, so the per-month model understates
+       what a biased prior costs a large child's curve, and a large child keeps its own
+       Kaplan-Meier.
+    Returns a select statement (use it as a CTE body or a subquery) with one row per child and
+    month: the group keys, n_players, month_number, n_at_risk, n_events, n_censored, hazard,
+    pooled_hazard, pooling_weight, prior_strength_months, relative_risk, relative_risk_log_variance.
+    children: relation with the group keys (survival_group_keys except outcome_as_of), n_players,
+    month_number, n_at_risk, n_events, n_censored, hazard, and the parent's keys parent_partner_id
+    and parent_geo.
+    parents: relation with cutoff_offset_months, partner_id, geo, segment_type, segment_value,
+    month_number, parent_n_at_risk, parent_raw_hazard (the children's pooled data), parent_hazard
+    (the parent's own pooled hazard) and parent_prior_strength (its own m).
+    Every sum is an exact_sum, so the pooled hazards do not depend on thread scheduling. -#}
 {% macro eb_pool_hazards(children, parents) %}
+    {%- for relation in [children, parents] if relation.startswith('eb_pool__') -%}
+        {{ exceptions.raise_compiler_error(
+            "eb_pool_hazards: the relation name '" ~ relation ~ "' clashes with the macro's own CTEs.") }}
+    {%- endfor -%}
     {%- set parent_keys = ['cutoff_offset_months', 'parent_partner_id', 'parent_geo', 'segment_type', 'segment_value'] -%}
-    joined as (
+    {%- set full_credibility_events = var('survival_pooling_full_credibility_events', 1082) -%}
+    {%- if full_credibility_events is not number or full_credibility_events <= 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var survival_pooling_full_credibility_events must be a number of churn events > 0, got '"
+            ~ full_credibility_events ~ "'.") }}
+    {%- endif -%}
+    with eb_pool__joined as (
         select
             {{ children }}.*,
             {{ parents }}.parent_n_at_risk,
@@ -29,128 +52,135 @@
             and {{ children }}.month_number = {{ parents }}.month_number
     ),
 
-    child_totals as (
-        select
-            {{ parent_keys | join(', ') }}, partner_id, geo,
-            sum(n_events) as observed_events,
-            sum(n_at_risk * parent_raw_hazard) as expected_events,
-            -- The child's share of its parent's expected events: a child that is most of its
-            -- parent cannot differ much from it.
-            sum(n_at_risk * parent_raw_hazard) / nullif(sum(parent_n_at_risk * parent_raw_hazard), 0)
-                as parent_share
-        from joined
-        where n_at_risk > 0 and parent_raw_hazard > 0
+    eb_pool__child_information as (
+        -- The child's own churn events: how much it can say about its own curve.
+        select {{ parent_keys | join(', ') }}, partner_id, geo, sum(n_events) as own_events
+        from eb_pool__joined
         group by {{ parent_keys | join(', ') }}, partner_id, geo
     ),
 
-    level_spread as (
+    eb_pool__child_totals as (
+        select
+            {{ parent_keys | join(', ') }}, partner_id, geo, {{ month_band('month_number') }} as month_band,
+            sum(n_events) as observed_events,
+            {{ exact_sum('n_at_risk * parent_raw_hazard') }} as expected_events,
+            -- The child's share of its parent's expected events: a child that is most of its
+            -- parent cannot differ much from it.
+            {{ exact_sum('n_at_risk * parent_raw_hazard') }}
+                / nullif({{ exact_sum('parent_n_at_risk * parent_raw_hazard') }}, 0) as parent_share
+        from eb_pool__joined
+        where n_at_risk > 0 and parent_raw_hazard > 0
+        group by {{ parent_keys | join(', ') }}, partner_id, geo, {{ month_band('month_number') }}
+    ),
+
+    eb_pool__level_spread as (
         -- 1 / a: the variance of the children's true relative risks (observed / expected ratios
         -- spread beyond their Poisson noise).
         select
-            {{ parent_keys | join(', ') }},
-            greatest(0, sum(expected_events * (
-                power(observed_events / expected_events - 1, 2)
-                - (1 - parent_share) / expected_events)))
-                / nullif(sum(expected_events * (1 - parent_share)), 0) as relative_risk_variance
-        from child_totals
+            {{ parent_keys | join(', ') }}, month_band,
+            greatest(0, {{ exact_sum('expected_events * (power(observed_events / expected_events - 1, 2)
+                - (1 - parent_share) / expected_events)') }})
+                / nullif({{ exact_sum('expected_events * (1 - parent_share)') }}, 0) as relative_risk_variance
+        from eb_pool__child_totals
         where expected_events > 0
-        group by {{ parent_keys | join(', ') }}
+        group by {{ parent_keys | join(', ') }}, month_band
     ),
 
-    child_levels as (
+    eb_pool__child_levels as (
         select
-            {% for key in parent_keys %}child_totals.{{ key }}, {% endfor %}
-            child_totals.partner_id,
-            child_totals.geo,
+            {% for key in parent_keys %}eb_pool__child_totals.{{ key }}, {% endfor %}
+            eb_pool__child_totals.partner_id,
+            eb_pool__child_totals.geo,
+            eb_pool__child_totals.month_band,
             -- (O + a) / (E + a) written with 1 / a, so no spread (1 / a = 0) means RR = 1.
-            (child_totals.observed_events * coalesce(level_spread.relative_risk_variance, 0) + 1)
-                / (child_totals.expected_events * coalesce(level_spread.relative_risk_variance, 0) + 1)
+            (eb_pool__child_totals.observed_events * coalesce(eb_pool__level_spread.relative_risk_variance, 0) + 1)
+                / (eb_pool__child_totals.expected_events * coalesce(eb_pool__level_spread.relative_risk_variance, 0) + 1)
                 as relative_risk,
             -- Posterior variance of log RR, 1 / (O + a): the level's share of the band.
-            coalesce(level_spread.relative_risk_variance, 0)
-                / (child_totals.observed_events * coalesce(level_spread.relative_risk_variance, 0) + 1)
+            coalesce(eb_pool__level_spread.relative_risk_variance, 0)
+                / (eb_pool__child_totals.observed_events * coalesce(eb_pool__level_spread.relative_risk_variance, 0) + 1)
                 as relative_risk_log_variance
-        from child_totals
-        left join level_spread
-            on {{ join_on_keys('child_totals', 'level_spread', parent_keys) }}
+        from eb_pool__child_totals
+        left join eb_pool__level_spread
+            on {{ join_on_keys('eb_pool__child_totals', 'eb_pool__level_spread', parent_keys + ['month_band']) }}
     ),
 
-    with_level as (
+    eb_pool__with_level as (
         select
-            joined.*,
-            coalesce(child_levels.relative_risk, 1) as relative_risk,
-            coalesce(child_levels.relative_risk_log_variance, 0) as relative_risk_log_variance,
-            least(0.999, joined.parent_raw_hazard * coalesce(child_levels.relative_risk, 1)) as raw_prior_mean,
-            least(0.999, joined.parent_hazard * coalesce(child_levels.relative_risk, 1)) as prior_mean
-        from joined
-        left join child_levels
-            on {{ join_on_keys('joined', 'child_levels', parent_keys + ['partner_id', 'geo']) }}
+            eb_pool__joined.*,
+            eb_pool__child_information.own_events,
+            coalesce(eb_pool__child_levels.relative_risk, 1) as relative_risk,
+            coalesce(eb_pool__child_levels.relative_risk_log_variance, 0) as relative_risk_log_variance,
+            -- Null where the parent has nobody at risk (least() skips nulls on some engines).
+            case when eb_pool__joined.parent_raw_hazard is not null then least(0.999,
+                eb_pool__joined.parent_raw_hazard * coalesce(eb_pool__child_levels.relative_risk, 1))
+            end as raw_prior_mean,
+            case when eb_pool__joined.parent_hazard is not null then least(0.999,
+                eb_pool__joined.parent_hazard * coalesce(eb_pool__child_levels.relative_risk, 1))
+            end as prior_mean
+        from eb_pool__joined
+        inner join eb_pool__child_information
+            on {{ join_on_keys('eb_pool__joined', 'eb_pool__child_information', parent_keys + ['partner_id', 'geo']) }}
+        left join eb_pool__child_levels
+            on {{ join_on_keys('eb_pool__joined', 'eb_pool__child_levels', parent_keys + ['partner_id', 'geo']) }}
+            and {{ month_band('eb_pool__joined.month_number') }} = eb_pool__child_levels.month_band
     ),
 
-    shape_spread as (
+    eb_pool__shape_spread as (
         -- tau^2: squared deviations from the level-adjusted parent minus binomial noise, in units
         -- of (h (1 - h))^2, weighted by the child's at-risk count; one per band of months, since
         -- children's curves drift apart in shape as their player mixes thin out differently.
         select
             {{ parent_keys | join(', ') }},
             {{ month_band('month_number') }} as month_band,
-            greatest(0, sum(n_at_risk * (
+            greatest(0, {{ exact_sum('n_at_risk * (
                 power(cast(n_events as double) / n_at_risk - raw_prior_mean, 2)
                 - (1 - cast(n_at_risk as double) / parent_n_at_risk)
-                    * raw_prior_mean * (1 - raw_prior_mean) / n_at_risk)))
-                / nullif(sum(n_at_risk * (1 - cast(n_at_risk as double) / parent_n_at_risk)
-                    * power(raw_prior_mean * (1 - raw_prior_mean), 2)), 0) as logit_spread_squared
-        from with_level
+                    * raw_prior_mean * (1 - raw_prior_mean) / n_at_risk)') }})
+                / nullif({{ exact_sum('n_at_risk * (1 - cast(n_at_risk as double) / parent_n_at_risk)
+                    * power(raw_prior_mean * (1 - raw_prior_mean), 2)') }}, 0) as logit_spread_squared
+        from eb_pool__with_level
         where n_at_risk > 0 and raw_prior_mean > 0 and raw_prior_mean < 1
         group by {{ parent_keys | join(', ') }}, {{ month_band('month_number') }}
     ),
 
-    pooled as (
+    eb_pool__pooled as (
         select
-            with_level.*,
+            eb_pool__with_level.*,
             -- The prior cannot carry more information than the parent has beyond the child's own
             -- data: at most the parent's other players plus the parent's own prior. An only child
             -- then gets exactly its parent's pooled hazard.
             least(
                 case
-                    when with_level.prior_mean is null then 0
+                    when eb_pool__with_level.prior_mean is null then 0
                     -- No spread to measure (an only child, or no events in these months).
-                    when shape_spread.logit_spread_squared is null or with_level.prior_mean <= 0
+                    when eb_pool__shape_spread.logit_spread_squared is null or eb_pool__with_level.prior_mean <= 0
                         then 1e9
-                    else greatest(0, 1 / (greatest(shape_spread.logit_spread_squared, 1e-9)
-                        * with_level.prior_mean * (1 - with_level.prior_mean)) - 1)
-                end,
-                greatest(0, coalesce(with_level.parent_n_at_risk, 0) - with_level.n_at_risk)
-                    + coalesce(with_level.parent_prior_strength, 0)
+                    else greatest(0, 1 / (greatest(eb_pool__shape_spread.logit_spread_squared, 1e-9)
+                        * eb_pool__with_level.prior_mean * (1 - eb_pool__with_level.prior_mean)) - 1)
+                end
+                    * greatest(0, 1 - cast(eb_pool__with_level.own_events as double) / {{ full_credibility_events }}),
+                greatest(0, coalesce(eb_pool__with_level.parent_n_at_risk, 0) - eb_pool__with_level.n_at_risk)
+                    + coalesce(eb_pool__with_level.parent_prior_strength, 0)
             ) as prior_strength_months
-        from with_level
-        left join shape_spread
-            on {{ join_on_keys('with_level', 'shape_spread', parent_keys) }}
-            and {{ month_band('with_level.month_number') }} = shape_spread.month_band
-    ),
-
-    weighted as (
-        select
-            pooled.*,
-            case when n_at_risk > 0 then cast(n_at_risk as double) / (n_at_risk + prior_strength_months)
-                else 0 end as pooling_weight
-        from pooled
-    ),
-
-    pooled_hazards as (
-        -- The pooled table's columns: the group, its counts, raw and pooled hazard, how pooled.
-        select
-            cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
-            n_players, month_number, n_at_risk, n_events, n_censored, hazard,
-            case when n_at_risk + prior_strength_months > 0 then
-                (n_events + prior_strength_months * prior_mean) / (n_at_risk + prior_strength_months)
-            else prior_mean end as pooled_hazard,
-            pooling_weight,
-            prior_strength_months,
-            relative_risk,
-            relative_risk_log_variance
-        from weighted
+        from eb_pool__with_level
+        left join eb_pool__shape_spread
+            on {{ join_on_keys('eb_pool__with_level', 'eb_pool__shape_spread', parent_keys) }}
+            and {{ month_band('eb_pool__with_level.month_number') }} = eb_pool__shape_spread.month_band
     )
+
+    select
+        cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
+        n_players, month_number, n_at_risk, n_events, n_censored, hazard,
+        case when n_at_risk + prior_strength_months > 0 then
+            (n_events + prior_strength_months * prior_mean) / (n_at_risk + prior_strength_months)
+        else prior_mean end as pooled_hazard,
+        case when n_at_risk > 0 then cast(n_at_risk as double) / (n_at_risk + prior_strength_months)
+            else 0 end as pooling_weight,
+        prior_strength_months,
+        relative_risk,
+        relative_risk_log_variance
+    from eb_pool__pooled
 {% endmacro %}
 
 {#- Bands of months over which the children's residual spread is taken as constant. -#}

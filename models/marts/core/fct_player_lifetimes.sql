@@ -1,5 +1,7 @@
-{#- One row per player: the survival time T under the churn rule and whether churn was seen
-    (event) or the data ended first (censored), with late entry for left-truncated players. -#}
+{#- One row per player: THE survival outcome at the export month (macro `survival_outcome`, the
+    same definition the backtest cutoffs use): late entry, exit from the risk set, the churn event
+    and the survival time T, beside the player's partition, FTD cohort, first-month money and
+    reactivations. -#}
 with players as (
 
     select * from {{ ref('int_players') }}
@@ -19,14 +21,23 @@ export_window as (
 
 ),
 
-per_player as (
+export_cutoff as (
+
+    select 0 as cutoff_offset_months, export_month as cutoff_month
+    from export_window
+
+),
+
+outcomes as (
+
+    {{ survival_outcome('panel', 'export_cutoff') }}
+
+),
+
+money_and_activity as (
 
     select
         player_id,
-        min(months_active) as entry_month,
-        max(months_active) as followup_months,
-        min(case when is_churn_start then months_active end) as first_churn_month,
-        max(case when is_active then months_active end) as last_active_month,
         count(case when is_active then 1 end) as active_months,
         count(case when is_reactivation then 1 end) as reactivation_count,
         sum(case when months_active = 0 then total_deposit end) as first_month_deposit,
@@ -55,29 +66,30 @@ final as (
         players.tracker_id,
         players.product,
         players.is_left_truncated,
-        per_player.entry_month,
-        per_player.followup_months,
-        per_player.last_active_month,
-        -- T = L + 1: alive in months 0..L. With no churn seen, censored at the same T.
-        coalesce(per_player.first_churn_month, per_player.last_active_month + 1, per_player.entry_month)
-            as survival_months,
-        per_player.first_churn_month is not null as is_churned,
-        per_player.active_months,
-        per_player.reactivation_count,
-        per_player.first_month_deposit,
-        per_player.first_month_handle,
-        per_player.first_month_ngr,
-        per_player.observed_deposit,
-        per_player.observed_handle,
-        per_player.observed_ngr,
+        outcomes.entry_month,
+        outcomes.duration_months,
+        outcomes.is_churned,
+        outcomes.survival_months,
+        outcomes.followup_months,
+        outcomes.last_active_month,
+        money_and_activity.active_months,
+        money_and_activity.reactivation_count,
+        money_and_activity.first_month_deposit,
+        money_and_activity.first_month_handle,
+        money_and_activity.first_month_ngr,
+        money_and_activity.observed_deposit,
+        money_and_activity.observed_handle,
+        money_and_activity.observed_ngr,
         players.n_rows_before_ftd,
         players.has_ftd_before_reg,
         players.has_qp_before_ftd,
         export_window.export_month,
         export_window.churn_inactive_months
     from players
-    inner join per_player
-        on players.player_id = per_player.player_id
+    inner join outcomes
+        on players.player_id = outcomes.player_id
+    inner join money_and_activity
+        on players.player_id = money_and_activity.player_id
     cross join export_window
 
 )

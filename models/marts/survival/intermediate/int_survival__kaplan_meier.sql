@@ -26,6 +26,8 @@ accumulated as (
 
     select
         terms.*,
+        -- Running sums over a unique month order add their terms in that order, whatever the
+        -- threads do: the same curve in every build (unlike a group-by sum of doubles).
         sum(log_step) over running as cumulative_log_survival,
         max(is_wipeout) over running as has_wipeout,
         sum(greenwood_term) over running as greenwood_sum

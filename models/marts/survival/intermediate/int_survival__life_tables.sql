@@ -31,8 +31,8 @@ grouped as (
         '{{ segment_type }}' as segment_type,
         {{ segment_expression }} as segment_value,
         entry_month,
-        exit_month,
-        is_event
+        duration_months,
+        is_churned
     from observations
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -53,9 +53,9 @@ movements as (
         sum(n_entries) as n_entries
     from (
         select
-            {{ keys | join(', ') }}, exit_month as month_number, 1 as n_exits,
-            case when is_event then 1 else 0 end as n_events,
-            case when is_event then 0 else 1 end as n_censored,
+            {{ keys | join(', ') }}, duration_months as month_number, 1 as n_exits,
+            case when is_churned then 1 else 0 end as n_events,
+            case when is_churned then 0 else 1 end as n_censored,
             0 as n_entries
         from grouped
         union all
@@ -71,7 +71,7 @@ groups as (
 
     select
         {{ keys | join(', ') }},
-        max(exit_month) as max_exit_month,
+        max(duration_months) as max_duration_months,
         count(*) as n_players
     from grouped
     group by {{ keys | join(', ') }}
@@ -80,8 +80,9 @@ groups as (
 
 month_numbers as (
 
+    -- Months 0..1199: a hundred years of tenure, beyond any FTD the data can hold.
     select cast(generated_number as integer) - 1 as month_number
-    from ({{ dbt.generate_series(200) }}) as series
+    from ({{ dbt.generate_series(1200) }}) as series
 
 ),
 
@@ -96,7 +97,7 @@ counted as (
         coalesce(movements.n_entries, 0) as n_entries
     from groups
     inner join month_numbers
-        on month_numbers.month_number <= groups.max_exit_month
+        on month_numbers.month_number <= groups.max_duration_months
     left join movements
         on {{ join_on_keys('groups', 'movements', keys) }}
         and month_numbers.month_number = movements.month_number

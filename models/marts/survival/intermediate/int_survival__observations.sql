@@ -1,24 +1,26 @@
-{#- Survival observations per player as seen at the export month and at earlier backtest cutoffs
-    (var `survival_backtest_offsets`, months before the export month), and for each earlier cutoff
-    the outcome the export later showed for the same players (`outcome_as_of` = 'export'), which
-    the backtest scores against. At a cutoff, only the panel up to it is known: a churn counts when its K inactive months all fall on or before the cutoff.
-    Discrete time in months: a churn at month t means alive in months 0..t-1; `exit_month` is t for
-    an event; for a censored player the last month known alive (the last active month L) or, when
-    that is more recent, the last month whose churn outcome the data can decide (followup - K + 1),
-    so that censoring does not depend on the outcome. The player is at risk in months
-    entry_month + 1 .. exit_month. -#}
-{%- set k = var('churn_inactive_months') -%}
-{%- set offsets = [0] + var('survival_backtest_offsets') -%}
+{#- Survival observations per player as seen at the export month (fct_player_lifetimes, THE outcome)
+    and at earlier backtest cutoffs (var `survival_backtest_offsets`, months before the export
+    month; the same definition, macro `survival_outcome`, on the panel up to each cutoff), and for
+    each earlier cutoff the outcome the export later showed for the same players
+    (`outcome_as_of` = 'export'), which the backtest scores against. At risk in months
+    entry_month + 1 .. duration_months. -#}
+{%- set offsets = var('survival_backtest_offsets') -%}
+{%- for offset in offsets -%}
+    {%- if offset is not integer or offset < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "var survival_backtest_offsets must list whole numbers of months >= 1, got '" ~ offset ~ "'.") }}
+    {%- endif -%}
+{%- endfor %}
 
-with panel as (
+with lifetimes as (
 
-    select * from {{ ref('fct_player_months') }}
+    select * from {{ ref('fct_player_lifetimes') }}
 
 ),
 
-lifetimes as (
+panel as (
 
-    select * from {{ ref('fct_player_lifetimes') }}
+    select * from {{ ref('fct_player_months') }}
 
 ),
 
@@ -28,7 +30,8 @@ export_window as (
 
 ),
 
-cutoffs as (
+{% if offsets -%}
+earlier_cutoffs as (
 
     {% for offset in offsets -%}
     select
@@ -40,66 +43,57 @@ cutoffs as (
 
 ),
 
-as_of_cutoff as (
+at_earlier_cutoffs as (
 
-    select
-        cutoffs.cutoff_offset_months,
-        cutoffs.cutoff_month,
-        panel.player_id,
-        min(panel.months_active) as entry_month,
-        max(panel.months_active) as followup_months,
-        max(case when panel.is_active then panel.months_active end) as last_active_month,
-        -- months_active of the cutoff month is the player's largest months_active up to it.
-        min(case when panel.is_churn_start then panel.months_active end) as first_churn_month_seen
-    from cutoffs
-    inner join panel
-        on panel.activity_month <= cutoffs.cutoff_month
-    group by cutoffs.cutoff_offset_months, cutoffs.cutoff_month, panel.player_id
+    {{ survival_outcome('panel', 'earlier_cutoffs') }}
 
 ),
+{%- endif %}
 
 outcomes as (
 
-    -- What was known at each cutoff ...
-    select as_of_cutoff.*, 'cutoff' as outcome_as_of
-    from as_of_cutoff
+    -- What was known at the export ...
+    select
+        0 as cutoff_offset_months,
+        export_month as cutoff_month,
+        'cutoff' as outcome_as_of,
+        player_id, entry_month, last_active_month, is_churned, duration_months
+    from lifetimes
+    {% if offsets -%}
 
     union all
 
-    -- ... and, for the backtest, what the export later showed for the same cohorts.
+    -- ... and at each earlier cutoff ...
     select
-        earlier.cutoff_offset_months,
-        earlier.cutoff_month,
-        at_export.player_id,
-        at_export.entry_month,
-        at_export.followup_months,
-        at_export.last_active_month,
-        at_export.first_churn_month_seen,
-        'export' as outcome_as_of
-    from as_of_cutoff as at_export
-    inner join (select distinct cutoff_offset_months, cutoff_month, player_id from as_of_cutoff) as earlier
-        on at_export.player_id = earlier.player_id
-        and earlier.cutoff_offset_months > 0
-    where at_export.cutoff_offset_months = 0
+        cutoff_offset_months, cutoff_month, 'cutoff' as outcome_as_of,
+        player_id, entry_month, last_active_month, is_churned, duration_months
+    from at_earlier_cutoffs
 
-),
+    union all
 
-decided as (
-
-    -- A churn counts once its K inactive months all lie inside this row's data.
+    -- ... and, for the backtest, what the export later showed for the same players.
     select
-        outcomes.*,
-        coalesce(first_churn_month_seen + {{ k }} - 1 <= followup_months, false) as is_event
-    from outcomes
+        at_earlier_cutoffs.cutoff_offset_months,
+        at_earlier_cutoffs.cutoff_month,
+        'export' as outcome_as_of,
+        lifetimes.player_id,
+        lifetimes.entry_month,
+        lifetimes.last_active_month,
+        lifetimes.is_churned,
+        lifetimes.duration_months
+    from at_earlier_cutoffs
+    inner join lifetimes
+        on at_earlier_cutoffs.player_id = lifetimes.player_id
+    {%- endif %}
 
 ),
 
 final as (
 
     select
-        as_of_cutoff.cutoff_offset_months,
-        as_of_cutoff.cutoff_month,
-        as_of_cutoff.outcome_as_of,
+        outcomes.cutoff_offset_months,
+        outcomes.cutoff_month,
+        outcomes.outcome_as_of,
         lifetimes.partner_id,
         lifetimes.geo,
         lifetimes.player_id,
@@ -107,21 +101,14 @@ final as (
         cast({{ dbt.date_trunc('year', 'lifetimes.ftd_month') }} as date) as ftd_year,
         lifetimes.product,
         coalesce(lifetimes.ben_login_id, 'unknown') as ben_login_id,
-        as_of_cutoff.entry_month,
-        as_of_cutoff.is_event,
-        case
-            when as_of_cutoff.is_event then as_of_cutoff.first_churn_month_seen
-            -- Censored at the last month whose outcome the data can decide (K months must follow
-            -- it): censoring at the last active month instead would keep recent survivors and drop
-            -- recent churners, an upward bias.
-            else greatest(as_of_cutoff.entry_month, least(
-                as_of_cutoff.last_active_month, as_of_cutoff.followup_months - {{ k }} + 1))
-        end as exit_month
-    from decided as as_of_cutoff
+        outcomes.entry_month,
+        outcomes.is_churned,
+        outcomes.duration_months
+    from outcomes
     inner join lifetimes
-        on as_of_cutoff.player_id = lifetimes.player_id
+        on outcomes.player_id = lifetimes.player_id
     -- A left-truncated player with no active month in the data is never known to be at risk.
-    where as_of_cutoff.last_active_month is not null
+    where outcomes.last_active_month is not null
 
 )
 

@@ -36,11 +36,9 @@ parents as (
 
 ),
 
-{{ eb_pool_hazards('children', 'parents') }},
-
 partition_pooled as (
 
-    select * from pooled_hazards
+    {{ eb_pool_hazards('children', 'parents') }}
 
 ),
 

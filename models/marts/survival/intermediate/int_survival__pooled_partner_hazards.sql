@@ -30,11 +30,9 @@ parents as (
 
 ),
 
-{{ eb_pool_hazards('children', 'parents') }},
-
 final as (
 
-    select * from pooled_hazards
+    {{ eb_pool_hazards('children', 'parents') }}
 
 )
 
