@@ -51,8 +51,8 @@
         {{ exceptions.raise_compiler_error(
             "The partner export file '" ~ without_partner_id[0] ~ "' has no partner_id column"
             ~ (" (nor " ~ (without_partner_id | length - 1) ~ " other file(s))" if without_partner_id | length > 1 else "")
-            ~ " and the var partner_id is not set: say whose export it is, e.g. --vars '{partner_id: P07}'"
-            ~ " (make build RAW=... PARTNER=P07).") }}
+            ~ " and the var partner_id is not set: say whose export it is (make build RAW=... PARTNER=P07,"
+            ~ " churn score --partner-id P07, or --vars '{partner_id: P07}').") }}
     {%- endif -%}
     {{ return(parts | join('\n    union all\n    ')) }}
 {%- endmacro %}

@@ -75,7 +75,7 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     ("missing_ftd_date", variant(account_id="A8", ftd_date="")),
     ("invalid_brand_id", variant(account_id="A9", brand_id="XX")),
     ("invalid_brand_id", variant(account_id="A10", brand_id="")),
-    ("implausible_date", variant(account_id="A11", activity_month="2031-01-01")),
+    ("after_export_month", variant(account_id="A11", activity_month="2031-01-01")),
     (
         "all_zero_activity",
         variant(account_id="A12", total_deposit="0.00", total_handle="0.00", total_ngr="0.00"),
@@ -113,6 +113,7 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     ("implausible_date", variant(account_id="A21", activity_month="infinity")),
     ("implausible_date", variant(account_id="A22", ftd_date="-2023-02-05")),  # a BC date
     ("implausible_date", variant(account_id="A23", reg_date="1999-12-31")),
+    ("implausible_date", variant(account_id="A28", qp_date="2023-08-01")),  # after July's end
     # A stray row far before the bulk is quarantined and does not move the data start.
     ("before_data_start", variant(account_id="A24", activity_month="2019-03-01")),
     ("invalid_partner_id", variant(account_id="A25", partner_id="P01/../x")),
@@ -272,10 +273,11 @@ def test_every_named_player_is_kept_or_quarantined_with_a_reason(hostile_build):
         "TEST_0001": "test_account",
         "Qa_77": "test_account",
         "A8": "missing_ftd_date",
-        "A11": "implausible_date",
+        "A11": "after_export_month",
         "A21": "implausible_date",
         "A22": "implausible_date",
         "A23": "implausible_date",
+        "A28": "implausible_date",
         "A24": "before_data_start",
         "A20": "after_export_month",
         "A26": "all_zero_activity",

@@ -58,8 +58,10 @@ checked as (
                 or (staged.ftd_date is null and nullif(trim(staged.raw_ftd_date), '') is not null)
                 or (staged.qp_date is null and nullif(trim(staged.raw_qp_date), '') is not null)
                 then 'unparseable_date'
-            when staged.activity_month not between export_window.earliest_plausible_date
-                    and export_window.latest_plausible_date
+            -- An activity month after the export month is `after_export_month` below, unless it is
+            -- DuckDB's `infinity`, which no partner means.
+            when staged.activity_month < export_window.earliest_plausible_date
+                or staged.activity_month > cast('9999-12-31' as date)
                 or staged.reg_date not between export_window.earliest_plausible_date
                     and export_window.latest_plausible_date
                 or staged.ftd_date not between export_window.earliest_plausible_date
