@@ -58,6 +58,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the warehouses here, one folder per regime and seed, and "
                         "reuse a folder already built with the same settings")
+    parser.add_argument("--no-build", action="store_true",
+                        help="only report the regimes and seeds already built in --workdir "
+                        "(the others show n/a)")
 
 
 def regimes_of(args: argparse.Namespace) -> list[Regime]:
@@ -107,15 +110,21 @@ def _digest(config: SimulationConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def run_regime(reg: Regime, config: SimulationConfig, root: Path) -> RegimeRun:
+def run_regime(reg: Regime, config: SimulationConfig, root: Path, build: bool = True
+               ) -> RegimeRun | None:
     """Simulates the config and builds the warehouse on it, unless `root` already holds a
-    completed build of exactly these settings (then only the truth is simulated again)."""
+    completed build of exactly these settings (then only the truth is simulated again).
+    Without `build`, a config not built yet gives None."""
     workdir = root / f"{reg.name}-seed{config.seed}-{_digest(config)}"
+    marker = workdir / "build.json"
+    done = marker.exists() and (workdir / "churn.duckdb").exists()
+    if not done and not build:
+        print(f"  {reg.name} seed {config.seed}: not built yet in {root} (--no-build)")
+        return None
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     result = simulate(config)
-    marker = workdir / "build.json"
-    if marker.exists() and (workdir / "churn.duckdb").exists():
+    if done:
         saved = json.loads(marker.read_text())
         build = DbtRun(saved["returncode"], saved["output"], workdir / "churn.duckdb")
         print(f"  {reg.name} seed {config.seed}: reusing the warehouse in {workdir}")
@@ -148,8 +157,8 @@ def validate_regimes(args: argparse.Namespace, what: str, targets: Sequence[Targ
         print(f"\n== {what} · regime {reg.name}: {reg.description}")
         per_seed: dict[str, list[float | None]] = {t.name: [] for t in targets}
         for seed in args.seeds:
-            run = run_regime(reg, config_for(reg, seed, args), root)
-            values = figures_of(run)
+            run = run_regime(reg, config_for(reg, seed, args), root, build=not args.no_build)
+            values = figures_of(run) if run is not None else {}
             for target in targets:
                 per_seed[target.name].append(values.get(target.name))
         table = judge(targets, per_seed)
