@@ -88,6 +88,8 @@ class RegimeRun:
     seconds: float
 
     def has_table(self, relation: str) -> bool:
+        if not self.build.database.exists():
+            return False
         schema, name = relation.split(".")
         with duckdb.connect(str(self.build.database), read_only=True) as connection:
             found = connection.execute(
@@ -117,7 +119,8 @@ def run_regime(reg: Regime, config: SimulationConfig, root: Path, build: bool = 
     Without `build`, a config not built yet gives None."""
     workdir = root / f"{reg.name}-seed{config.seed}-{_digest(config)}"
     marker = workdir / "build.json"
-    done = marker.exists() and (workdir / "churn.duckdb").exists()
+    done = (marker.exists() and (workdir / "churn.duckdb").exists()
+            and json.loads(marker.read_text())["returncode"] >= 0)  # < 0: dbt was killed
     if not done and not build:
         print(f"  {reg.name} seed {config.seed}: not built yet in {root} (--no-build)")
         return None
@@ -131,10 +134,15 @@ def run_regime(reg: Regime, config: SimulationConfig, root: Path, build: bool = 
         return RegimeRun(reg, config, result, build, time.perf_counter() - started)
     export = workdir / "activity.parquet"
     write_export(result.export_table, export)
-    build = run_dbt(
-        ["build", "--select", *BUILD_SELECTION, "--indirect-selection", "cautious"], workdir,
-        {"raw_activity_path": str(export), **BUILD_VARS,
-         "classifier_artifact_dir": str(workdir / "artifacts")})
+    for _attempt in range(2):  # a build killed from outside (signal) is run once more
+        build = run_dbt(
+            ["build", "--select", *BUILD_SELECTION, "--indirect-selection", "cautious"],
+            workdir, {"raw_activity_path": str(export), **BUILD_VARS,
+                      "classifier_artifact_dir": str(workdir / "artifacts")})
+        if build.returncode >= 0:
+            break
+        print(f"  {reg.name} seed {config.seed}: dbt was stopped by signal "
+              f"{-build.returncode}; building again")
     marker.write_text(json.dumps({"returncode": build.returncode, "output": build.output[-20000:]}))
     seconds = time.perf_counter() - started
     s = result.summary
