@@ -53,7 +53,7 @@ def test_verdicts_on_a_hand_made_table():
     figures = {"mae": [0.004, 0.01], "cover": [0.95, 0.99], "auc": [0.99, None],
                "gone": [None, None], "ref": [0.8, 0.81]}
     table = judge(targets, figures)
-    assert table["verdict"].tolist() == [MET, NOT_MET, NOT_MET, NOT_AVAILABLE, ""]
+    assert table["verdict"].tolist() == [MET, NOT_MET, "met (1 of 2 runs)", NOT_AVAILABLE, ""]
     assert table.loc[2, "run 2"] == NOT_AVAILABLE
     assert table["target"].tolist() == ["<= 0.01", "in [0.9, 0.98]", ">= 0.98", "<= 1",
                                         "(reference)"]
@@ -61,6 +61,8 @@ def test_verdicts_on_a_hand_made_table():
     header, first = text.splitlines()[:2]
     assert "seed 1" in header and "seed 2" in header
     assert first.split() == ["MAE", "0.0040", "0.0100", "<=", "0.01", "met"]
+    one_missing = judge([Target("auc", "AUC ratio", low=0.98)], {"auc": [0.97, None]})
+    assert one_missing["verdict"].tolist() == [NOT_MET]
 
 
 def _curves_and_truth(n_players: int, shift: float, observed: int, partner: str):

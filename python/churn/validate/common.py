@@ -58,6 +58,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the warehouses here, one folder per regime and seed, and "
                         "reuse a folder already built with the same settings")
+    parser.add_argument("--no-build", action="store_true",
+                        help="only report the regimes and seeds already built in --workdir "
+                        "(the others show n/a)")
 
 
 def regimes_of(args: argparse.Namespace) -> list[Regime]:
@@ -85,6 +88,8 @@ class RegimeRun:
     seconds: float
 
     def has_table(self, relation: str) -> bool:
+        if not self.build.database.exists():
+            return False
         schema, name = relation.split(".")
         with duckdb.connect(str(self.build.database), read_only=True) as connection:
             found = connection.execute(
@@ -107,25 +112,37 @@ def _digest(config: SimulationConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def run_regime(reg: Regime, config: SimulationConfig, root: Path) -> RegimeRun:
+def run_regime(reg: Regime, config: SimulationConfig, root: Path, build: bool = True
+               ) -> RegimeRun | None:
     """Simulates the config and builds the warehouse on it, unless `root` already holds a
-    completed build of exactly these settings (then only the truth is simulated again)."""
+    completed build of exactly these settings (then only the truth is simulated again).
+    Without `build`, a config not built yet gives None."""
     workdir = root / f"{reg.name}-seed{config.seed}-{_digest(config)}"
+    marker = workdir / "build.json"
+    done = (marker.exists() and (workdir / "churn.duckdb").exists()
+            and json.loads(marker.read_text())["returncode"] >= 0)  # < 0: dbt was killed
+    if not done and not build:
+        print(f"  {reg.name} seed {config.seed}: not built yet in {root} (--no-build)")
+        return None
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     result = simulate(config)
-    marker = workdir / "build.json"
-    if marker.exists() and (workdir / "churn.duckdb").exists():
+    if done:
         saved = json.loads(marker.read_text())
         build = DbtRun(saved["returncode"], saved["output"], workdir / "churn.duckdb")
         print(f"  {reg.name} seed {config.seed}: reusing the warehouse in {workdir}")
         return RegimeRun(reg, config, result, build, time.perf_counter() - started)
     export = workdir / "activity.parquet"
     write_export(result.export_table, export)
-    build = run_dbt(
-        ["build", "--select", *BUILD_SELECTION, "--indirect-selection", "cautious"], workdir,
-        {"raw_activity_path": str(export), **BUILD_VARS,
-         "classifier_artifact_dir": str(workdir / "artifacts")})
+    for _attempt in range(2):  # a build killed from outside (signal) is run once more
+        build = run_dbt(
+            ["build", "--select", *BUILD_SELECTION, "--indirect-selection", "cautious"],
+            workdir, {"raw_activity_path": str(export), **BUILD_VARS,
+                      "classifier_artifact_dir": str(workdir / "artifacts")})
+        if build.returncode >= 0:
+            break
+        print(f"  {reg.name} seed {config.seed}: dbt was stopped by signal "
+              f"{-build.returncode}; building again")
     marker.write_text(json.dumps({"returncode": build.returncode, "output": build.output[-20000:]}))
     seconds = time.perf_counter() - started
     s = result.summary
@@ -148,8 +165,8 @@ def validate_regimes(args: argparse.Namespace, what: str, targets: Sequence[Targ
         print(f"\n== {what} · regime {reg.name}: {reg.description}")
         per_seed: dict[str, list[float | None]] = {t.name: [] for t in targets}
         for seed in args.seeds:
-            run = run_regime(reg, config_for(reg, seed, args), root)
-            values = figures_of(run)
+            run = run_regime(reg, config_for(reg, seed, args), root, build=not args.no_build)
+            values = figures_of(run) if run is not None else {}
             for target in targets:
                 per_seed[target.name].append(values.get(target.name))
         table = judge(targets, per_seed)

@@ -2,7 +2,8 @@
 
 A figure is measured once per seed; its verdict is `met` when every seed's value meets the
 target, `NOT met` when one does not, `n/a` when no seed has a value (the figure cannot be
-computed in that regime, e.g. no model was trained or no partition reaches the size band).
+computed in that regime, e.g. no model was trained or no partition reaches the size band), and
+`met (1 of 2 runs)` when only some seeds have a value and those meet it.
 """
 
 from __future__ import annotations
@@ -54,14 +55,19 @@ class Target:
 
 
 def verdict(target: Target, values: Sequence[float | None]) -> str:
-    """`met` if every available value meets the target and none is missing, `n/a` if none is
-    available, `NOT met` otherwise (a missing value next to a present one is not a pass)."""
+    """`NOT met` if an available value misses the target, `n/a` if none is available, `met`
+    otherwise; `met (k of n runs)` when only k of the n runs have a value."""
     checks = [target.is_met(v) for v in values]
     if target.is_reference:
         return ""
-    if all(c is None for c in checks):
+    available = [c for c in checks if c is not None]
+    if not available:
         return NOT_AVAILABLE
-    return MET if all(c is True for c in checks) else NOT_MET
+    if not all(available):
+        return NOT_MET
+    if len(available) < len(checks):
+        return f"{MET} ({len(available)} of {len(checks)} runs)"
+    return MET
 
 
 def judge(targets: Sequence[Target], figures: Mapping[str, Sequence[float | None]]
