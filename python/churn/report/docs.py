@@ -44,10 +44,11 @@ def _list(templates: list[str]) -> Renderer:
 def _table(analysis: str, formatter: Callable[[pd.DataFrame], pd.DataFrame]) -> Renderer:
     def render(results: Mapping[str, QueryResult], facts: Facts) -> str:
         result = results.get(analysis)
-        if result is None or not result.ok or not len(result.frame):
+        frame = None if result is None else result.rows
+        if frame is None:
             reason = "not run" if result is None else (result.error or "no rows")
             return f"(not available: analysis `{analysis}`: {reason})\n"
-        return markdown_table(formatter(result.frame))
+        return markdown_table(formatter(frame))
 
     return render
 

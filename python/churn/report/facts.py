@@ -66,16 +66,18 @@ def compute_facts(results: Mapping[str, QueryResult], groups: list[FactGroup] = 
     (an empty slice, a single cohort) is recorded with its reason, not raised."""
     facts = Facts()
     for analyses, function in groups:
+        frames = {name: results[name].rows for name in analyses if name in results}
         failed = {
             name: (results[name].error or "no rows") if name in results else "not run"
             for name in analyses
-            if name not in results or not results[name].ok or not len(results[name].frame)
+            if frames.get(name) is None
         }
         if failed:
             facts.errors.update(failed)
             continue
         try:
-            facts.values.update(function({name: results[name].frame for name in analyses}))
+            facts.values.update(function({name: frame for name, frame in frames.items()
+                                          if frame is not None}))
         except (KeyError, IndexError, ValueError, ZeroDivisionError, TypeError) as error:
             facts.errors[function.__name__.strip("_")] = (
                 f"could not be computed on this export ({type(error).__name__}: {error})"

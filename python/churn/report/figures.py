@@ -27,7 +27,7 @@ DrawFunction = Callable[[Frames], Figure]
 
 WIDE = (9.5, 4.6)
 SQUARE = (6.4, 5.2)
-PALETTE = plt.get_cmap("tab10").colors
+PALETTE = [plt.get_cmap("tab10")(i) for i in range(10)]
 ACTION_COLOURS = {"quarantine": "#c0392b", "flag": "#e67e22", "normalise": "#2980b9"}
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 EXTRAPOLATED_NOTE = "solid: observed months; dashed: extrapolated by the tail model"
@@ -630,7 +630,7 @@ def survival_backtest(frames: Frames) -> Figure:
     middle.set_xlim(0, 60)
     middle.set_xlabel("months since the FTD month")
     middle.set_ylabel("predicted - realised (percentage points)")
-    middle.set_title("All partners: the difference (shaded: months extrapolated)")
+    middle.set_title("All partners: the difference (shaded: months extrapolated, if any)")
     styles = ["-", "--", ":", "-."]
     levels = [lv for lv in ("partition", "partner", "all") if lv in set(errors["pooling_level"])]
     for i, level in enumerate(levels):

@@ -331,9 +331,9 @@ def _frames(results: Mapping[str, QueryResult], names: tuple[str, ...]) -> tuple
             return {}, f"analysis `{name}` was not run"
         if not result.ok:
             return {}, f"analysis `{name}` failed: {result.error}"
-        if not len(result.frame):
+        if result.rows is None:
             return {}, f"analysis `{name}` returned no rows (model not built or not trained?)"
-        frames[name] = result.frame
+        frames[name] = result.rows
     return frames, None
 
 
