@@ -20,20 +20,25 @@ from churn.report.facts import Facts, compute_facts
 from churn.report.queries import QueryResult, run_analyses
 
 DOCS_DIR = Path(__file__).resolve().parents[3] / "docs"
-_BLOCK = re.compile(r"(<!-- BEGIN GENERATED: ([\w-]+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)",
-                    re.DOTALL)
+_BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED: ([\w-]+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.DOTALL
+)
 Renderer = Callable[[Mapping[str, QueryResult], Facts], str]
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A display frame as a GitHub markdown table."""
+
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
-             "|" + "|".join("---" for _ in frame.columns) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
+    lines = [
+        "| " + " | ".join(cell(c) for c in frame.columns) + " |",
+        "|" + "|".join("---" for _ in frame.columns) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -73,8 +78,9 @@ BLOCKS: dict[str, dict[str, Renderer]] = {
         "survival-tails": _list(text.SURVIVAL_TAILS_DOCS),
         "classifier-data": _list(text.CLASSIFIER_DATA),
         "classifier-results": _list(text.CLASSIFIER_RESULTS + text.CLASSIFIER_SCORES),
-        "classifier-candidates-table": _table("models_classifier_candidates",
-                                              reports.candidates_table),
+        "classifier-candidates-table": _table(
+            "models_classifier_candidates", reports.candidates_table
+        ),
     },
     "production.md": {
         "production-partitions": _list(text.PRODUCTION_PARTITIONS),
@@ -87,14 +93,17 @@ def render_blocks(database: Path | str) -> dict[str, dict[str, str]]:
     """Every generated block's current text, by doc file and block name."""
     results = run_analyses(database)
     facts = compute_facts(results)
-    return {doc: {name: render(results, facts) for name, render in blocks.items()}
-            for doc, blocks in BLOCKS.items()}
+    return {
+        doc: {name: render(results, facts) for name, render in blocks.items()}
+        for doc, blocks in BLOCKS.items()
+    }
 
 
 def apply_blocks(document: str, blocks: Mapping[str, str]) -> str:
     """The document with each generated block replaced by its rendering (unknown blocks kept)."""
-    return _BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4),
-                      document)
+    return _BLOCK.sub(
+        lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), document
+    )
 
 
 def missing_blocks(document: str, blocks: Mapping[str, str]) -> list[str]:
@@ -128,5 +137,8 @@ def write_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
 
 def check_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
     """The doc files whose generated blocks differ from what this warehouse gives."""
-    return [path for path, (current, updated) in _updates(database, docs_dir).items()
-            if updated != current]
+    return [
+        path
+        for path, (current, updated) in _updates(database, docs_dir).items()
+        if updated != current
+    ]
