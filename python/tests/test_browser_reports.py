@@ -15,8 +15,14 @@ from churn.report.reports import REPORTS, figure_specs
 # Chromium as root in a closed network: no sandbox, no GPU, and none of the background
 # connections (updates, sync, safe browsing) that this machine would refuse.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -37,8 +43,9 @@ def browser():
         pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium package)")
     with sync_api.sync_playwright() as playwright:
         try:
-            launched = playwright.chromium.launch(executable_path=executable,
-                                                  args=CHROMIUM_FLAGS, headless=True)
+            launched = playwright.chromium.launch(
+                executable_path=executable, args=CHROMIUM_FLAGS, headless=True
+            )
         except Exception as error:  # noqa: BLE001 - any launch failure means no browser here
             pytest.skip(f"Chromium at {executable} cannot start: {error}".splitlines()[0])
         yield launched
@@ -53,13 +60,19 @@ def report_dir(sample_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))
-def test_report_opens_cleanly_in_chromium(browser, report_dir: Path, tmp_path: Path,
-                                          name: str) -> None:
+def test_report_opens_cleanly_in_chromium(
+    browser, report_dir: Path, tmp_path: Path, name: str
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"console {message.type}: "
-                                                        f"{message.text}")
-            if message.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
     page.goto((report_dir / name).resolve().as_uri(), wait_until="load")

@@ -17,20 +17,30 @@ VENV = Path(sys.executable).parent.parent
 
 
 def make(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "-s", "--no-print-directory", f"VENV={VENV}", *args],
-                          cwd=PROJECT_DIR, capture_output=True, text=True)
+    return subprocess.run(
+        ["make", "-s", "--no-print-directory", f"VENV={VENV}", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
 
 
-@pytest.mark.parametrize("raw", [
-    "/data/o'brien exports/p07.csv",
-    '/data/"quoted" $HOME `pwd` \\back/*.parquet',
-    "relative/plain.csv",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "/data/o'brien exports/p07.csv",
+        '/data/"quoted" $HOME `pwd` \\back/*.parquet',
+        "relative/plain.csv",
+    ],
+)
 def test_raw_reaches_dbt_vars_unchanged(raw: str) -> None:
     run = make("dbt-vars", f"RAW={raw}", "PARTNER=P07", "EXPORT_MONTH=2024-12-01")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {
-        "raw_activity_path": raw, "partner_id": "P07", "export_month": "2024-12-01"}
+        "raw_activity_path": raw,
+        "partner_id": "P07",
+        "export_month": "2024-12-01",
+    }
 
 
 def test_no_raw_means_no_vars() -> None:

@@ -15,8 +15,21 @@ from churn.report.__main__ import main
 from churn.report.reports import REPORTS, figure_specs
 from dbt_harness import PROJECT_DIR, run_dbt
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 EXTERNAL_TAGS = {"script", "link", "iframe", "object", "embed", "video", "audio", "source"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -55,8 +68,11 @@ class ReportParser(HTMLParser):
             self.external.append(f"{tag} style url()")
         if tag == "figure":
             self.figure = values.get("id")
-            self.figures[self.figure] = {"images": [], "caption": "", "missing": "missing" in
-                                         (values.get("class") or "")}
+            self.figures[self.figure] = {
+                "images": [],
+                "caption": "",
+                "missing": "missing" in (values.get("class") or ""),
+            }
         if tag == "img" and self.figure is not None:
             self.figures[self.figure]["images"].append(values.get("src") or "")
         if tag == "figcaption":
@@ -163,12 +179,14 @@ def test_report_sql_is_what_dbt_compiles(sample_build) -> None:
 
 def test_compile_refuses_other_jinja_and_unknown_models() -> None:
     tables = {"fct_player_months": "marts.fct_player_months"}
-    assert (queries.compile_sql("select * from {{ ref('fct_player_months') }}", tables)
-            == "select * from marts.fct_player_months")
+    assert (
+        queries.compile_sql("select * from {{ ref('fct_player_months') }}", tables)
+        == "select * from marts.fct_player_months"
+    )
     with pytest.raises(queries.AnalysisError, match="only"):
         queries.compile_sql("select {{ var('k') }}", tables)
     with pytest.raises(queries.AnalysisError, match="no table 'nope'"):
-        queries.compile_sql("select * from {{ ref(\"nope\") }}", tables)
+        queries.compile_sql('select * from {{ ref("nope") }}', tables)
 
 
 def test_every_analysis_is_described_with_the_columns_it_returns(sample_build) -> None:

@@ -30,8 +30,11 @@ class TextAndFigures(HTMLParser):
             self.in_style = True
         if tag == "figure":
             self.figure = values.get("id") or ""
-            self.figures[self.figure] = {"images": 0, "missing": "missing" in (values.get("class")
-                                                                             or ""), "text": ""}
+            self.figures[self.figure] = {
+                "images": 0,
+                "missing": "missing" in (values.get("class") or ""),
+                "text": "",
+            }
         if tag == "img" and self.figure is not None:
             self.figures[self.figure]["images"] += 1
 
@@ -94,12 +97,13 @@ def test_every_figure_is_drawn_or_says_why(small_reports: dict, name: str) -> No
 def test_no_number_in_the_text_is_nan(small_reports: dict, name: str) -> None:
     text = " ".join(small_reports[name].text)
     assert not re.search(r"\bnan\b|nan%|\binf\b", text, re.IGNORECASE), re.findall(
-        r".{60}(?:nan|inf).{20}", text, re.IGNORECASE)[:5]
+        r".{60}(?:nan|inf).{20}", text, re.IGNORECASE
+    )[:5]
 
 
 def test_the_build_summary_describes_the_small_export(small_build: DbtRun) -> None:
     """The on-run-end summary names the export and balances its rows, and the run is recorded."""
-    summary = small_build.output[small_build.output.index("Build summary"):]
+    summary = small_build.output[small_build.output.index("Build summary") :]
     export = small_build.query("select raw_activity_path, partners from meta.build_runs")
     assert len(export) == 1 and export[0][0].endswith("small.csv")
     assert "small.csv, export month " in summary
@@ -120,6 +124,6 @@ def test_the_summary_never_fails_a_partial_build(tmp_path: Path) -> None:
     build passes."""
     run = run_dbt(["run", "--select", "+int_export_window"], tmp_path)
     assert run.returncode == 0, run.output[-3000:]
-    summary = run.output[run.output.index("Build summary"):]
+    summary = run.output[run.output.index("Build summary") :]
     assert "fct_player_lifetimes is not built" in summary
     assert "churn_classifier_evaluation is not built" in summary

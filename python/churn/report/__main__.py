@@ -19,16 +19,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m churn.report",
         description="Render reports/eda.html and reports/models.html from a built warehouse.",
     )
-    parser.add_argument("--database", type=Path, default=Path("warehouse/churn.duckdb"),
-                        help="the DuckDB warehouse file (default: warehouse/churn.duckdb)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder for eda.html and models.html (default: reports, unless "
-                        "--docs or --check-docs is given alone)")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=Path("warehouse/churn.duckdb"),
+        help="the DuckDB warehouse file (default: warehouse/churn.duckdb)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for eda.html and models.html (default: reports, unless "
+        "--docs or --check-docs is given alone)",
+    )
     docs = parser.add_mutually_exclusive_group()
-    docs.add_argument("--docs", action="store_true",
-                      help="rewrite the GENERATED blocks of docs/eda.md, models.md, production.md")
-    docs.add_argument("--check-docs", action="store_true",
-                      help="exit 1 if those blocks differ from what this warehouse gives")
+    docs.add_argument(
+        "--docs",
+        action="store_true",
+        help="rewrite the GENERATED blocks of docs/eda.md, models.md, production.md",
+    )
+    docs.add_argument(
+        "--check-docs",
+        action="store_true",
+        help="exit 1 if those blocks differ from what this warehouse gives",
+    )
     args = parser.parse_args(argv)
     out = args.out if args.out is not None or args.docs or args.check_docs else Path("reports")
     try:
@@ -43,8 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.check_docs:
             stale = check_docs(args.database)
             for path in stale:
-                print(f"{path} is stale: run python -m churn.report --database "
-                      f"{args.database} --docs", file=sys.stderr)
+                print(
+                    f"{path} is stale: run python -m churn.report --database "
+                    f"{args.database} --docs",
+                    file=sys.stderr,
+                )
             return 1 if stale else 0
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -26,13 +26,17 @@ Renderer = Callable[[Mapping[str, QueryResult], Facts], str]
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A display frame as a GitHub markdown table."""
+
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
-             "|" + "|".join("---" for _ in frame.columns) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
+    lines = [
+        "| " + " | ".join(cell(c) for c in frame.columns) + " |",
+        "|" + "|".join("---" for _ in frame.columns) + "|",
+    ]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -43,10 +47,11 @@ def _list(templates: list[str]) -> Renderer:
 def _table(analysis: str, formatter: Callable[[pd.DataFrame], pd.DataFrame]) -> Renderer:
     def render(results: Mapping[str, QueryResult], facts: Facts) -> str:
         result = results.get(analysis)
-        if result is None or not result.ok or not len(result.frame):
+        frame = None if result is None else result.rows
+        if frame is None:
             reason = "not run" if result is None else (result.error or "no rows")
             return f"(not available: analysis `{analysis}`: {reason})\n"
-        return markdown_table(formatter(result.frame))
+        return markdown_table(formatter(frame))
 
     return render
 
@@ -71,8 +76,9 @@ BLOCKS: dict[str, dict[str, Renderer]] = {
         "survival-tails": _list(text.SURVIVAL_TAILS_DOCS),
         "classifier-data": _list(text.CLASSIFIER_DATA),
         "classifier-results": _list(text.CLASSIFIER_RESULTS + text.CLASSIFIER_SCORES),
-        "classifier-candidates-table": _table("models_classifier_candidates",
-                                              reports.candidates_table),
+        "classifier-candidates-table": _table(
+            "models_classifier_candidates", reports.candidates_table
+        ),
     },
     "production.md": {
         "production-partitions": _list(text.PRODUCTION_PARTITIONS),
@@ -85,8 +91,10 @@ def render_blocks(database: Path | str) -> dict[str, dict[str, str]]:
     """Every generated block's current text, by doc file and block name."""
     results = run_analyses(database)
     facts = compute_facts(results)
-    return {doc: {name: render(results, facts) for name, render in blocks.items()}
-            for doc, blocks in BLOCKS.items()}
+    return {
+        doc: {name: render(results, facts) for name, render in blocks.items()}
+        for doc, blocks in BLOCKS.items()
+    }
 
 
 def _updates(database: Path | str, docs_dir: Path) -> dict[Path, tuple[str, str]]:
@@ -114,5 +122,8 @@ def write_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
 
 def check_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
     """The doc files whose generated blocks differ from what this warehouse gives."""
-    return [path for path, (current, updated) in _updates(database, docs_dir).items()
-            if updated != current]
+    return [
+        path
+        for path, (current, updated) in _updates(database, docs_dir).items()
+        if updated != current
+    ]

@@ -18,8 +18,20 @@ from churn.report.queries import QueryResult
 
 Frames = Mapping[str, pd.DataFrame]
 FactGroup = tuple[tuple[str, ...], Callable[[Frames], dict[str, Any]]]
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December"]
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 GROUPS: list[FactGroup] = []
 
 
@@ -44,11 +56,16 @@ class Facts:
         """The template with its fields filled; a note in place of it when a value is missing or
         could not be computed on this export (a NaN never reaches the text as `nan%`)."""
         try:
-            undefined = [name for _, name, _, _ in string.Formatter().parse(template)
-                         if name and _is_nan(self.values.get(name))]
+            undefined = [
+                name
+                for _, name, _, _ in string.Formatter().parse(template)
+                if name and _is_nan(self.values.get(name))
+            ]
             if undefined:
-                return (f"(not available: {', '.join(undefined)} cannot be computed on this "
-                        "export: too few players or cohorts)")
+                return (
+                    f"(not available: {', '.join(undefined)} cannot be computed on this "
+                    "export: too few players or cohorts)"
+                )
             return string.Formatter().vformat(template, (), self.values)
         except KeyError as missing:
             reason = "; ".join(f"{name}: {error}" for name, error in sorted(self.errors.items()))
@@ -66,16 +83,19 @@ def compute_facts(results: Mapping[str, QueryResult], groups: list[FactGroup] = 
     (an empty slice, a single cohort) is recorded with its reason, not raised."""
     facts = Facts()
     for analyses, function in groups:
+        frames = {name: results[name].rows for name in analyses if name in results}
         failed = {
             name: (results[name].error or "no rows") if name in results else "not run"
             for name in analyses
-            if name not in results or not results[name].ok or not len(results[name].frame)
+            if frames.get(name) is None
         }
         if failed:
             facts.errors.update(failed)
             continue
         try:
-            facts.values.update(function({name: results[name].frame for name in analyses}))
+            facts.values.update(
+                function({name: frame for name, frame in frames.items() if frame is not None})
+            )
         except (KeyError, IndexError, ValueError, ZeroDivisionError, TypeError) as error:
             facts.errors[function.__name__.strip("_")] = (
                 f"could not be computed on this export ({type(error).__name__}: {error})"
@@ -245,8 +265,16 @@ def _money(frames: Frames) -> dict[str, Any]:
         if measure not in data.index:
             continue
         row = data.loc[measure]
-        for column in ("p01", "p50", "p90", "p99", "p999", "max_amount", "mean_amount",
-                       "min_amount"):
+        for column in (
+            "p01",
+            "p50",
+            "p90",
+            "p99",
+            "p999",
+            "max_amount",
+            "mean_amount",
+            "min_amount",
+        ):
             out[f"{measure}_{column}"] = float(row[column])
         out[f"{measure}_share_zero"] = row["n_zero"] / row["n_months"]
         out[f"{measure}_n_negative"] = _int(row["n_negative"])
@@ -309,8 +337,11 @@ def _mix(frames: Frames) -> dict[str, Any]:
     data = frames["eda_product_channel_mix"]
     products = data.groupby("product")["n_players"].sum().sort_values(ascending=False)
     channels = data.groupby("ben_login_id")["n_players"].sum().sort_values(ascending=False)
-    churned = (data.assign(n_churned=data["share_churned"] * data["n_players"])
-               .groupby("product")[["n_churned", "n_players"]].sum())
+    churned = (
+        data.assign(n_churned=data["share_churned"] * data["n_players"])
+        .groupby("product")[["n_churned", "n_players"]]
+        .sum()
+    )
     churned = (churned["n_churned"] / churned["n_players"]).sort_values()
     return {
         "top_product": str(products.index[0]),
@@ -461,8 +492,11 @@ def _tails(frames: Frames) -> dict[str, Any]:
 @facts_from("models_survival_backtest_error")
 def _backtest(frames: Frames) -> dict[str, Any]:
     data = frames["models_survival_backtest_error"]
-    out: dict[str, Any] = {"backtest_cutoffs": " and ".join(
-        str(int(c)) for c in sorted(data["cutoff_offset_months"].unique()))}
+    out: dict[str, Any] = {
+        "backtest_cutoffs": " and ".join(
+            str(int(c)) for c in sorted(data["cutoff_offset_months"].unique())
+        )
+    }
     for level, part in data.groupby("pooling_level"):
         weights = part["n_groups"]
         out[f"backtest_{level}_mae"] = float(
@@ -586,8 +620,10 @@ def _calibration(frames: Frames) -> dict[str, Any]:
     big = data[data["n_players"] >= 100]
     gap = (big["observed_rate"] - big["mean_probability"]).abs()
     if not len(gap):
-        return {"calibration_gap_sentence": "no probability bin holds 100 players or more, too "
-                "few to read a bin's gap"}
+        return {
+            "calibration_gap_sentence": "no probability bin holds 100 players or more, too "
+            "few to read a bin's gap"
+        }
     return {
         "max_calibration_gap": float(gap.max()),
         "calibration_gap_sentence": "no probability bin with 100 players or more is off by more "

@@ -27,7 +27,7 @@ DrawFunction = Callable[[Frames], Figure]
 
 WIDE = (9.5, 4.6)
 SQUARE = (6.4, 5.2)
-PALETTE = plt.get_cmap("tab10").colors
+PALETTE = [plt.get_cmap("tab10")(i) for i in range(10)]
 ACTION_COLOURS = {"quarantine": "#c0392b", "flag": "#e67e22", "normalise": "#2980b9"}
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 EXTRAPOLATED_NOTE = "solid: observed months; dashed: extrapolated by the tail model"
@@ -77,8 +77,9 @@ def _legend_below(figure: Figure, axes: list, ncol: int = 3, **kwargs) -> None:
         handles += more_handles
         labels += more_labels
     if handles:
-        figure.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
-                      **kwargs)
+        figure.legend(
+            handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, **kwargs
+        )
 
 
 def _legend_right(axis, **kwargs) -> None:
@@ -194,10 +195,20 @@ def months_active(frames: Frames) -> Figure:
     left.set_ylabel("players")
     # Side by side, not stacked: a stacked bar's upper part means nothing on a log axis.
     positions = np.arange(len(labels))
-    right.bar(positions - 0.2, capped["n_churned_at_t"].where(capped["n_churned_at_t"] > 0),
-              width=0.4, color=PALETTE[3], label="churned at T")
-    right.bar(positions + 0.2, capped["n_censored_at_t"].where(capped["n_censored_at_t"] > 0),
-              width=0.4, color=PALETTE[7], label="right-censored at T")
+    right.bar(
+        positions - 0.2,
+        capped["n_churned_at_t"].where(capped["n_churned_at_t"] > 0),
+        width=0.4,
+        color=PALETTE[3],
+        label="churned at T",
+    )
+    right.bar(
+        positions + 0.2,
+        capped["n_censored_at_t"].where(capped["n_censored_at_t"] > 0),
+        width=0.4,
+        color=PALETTE[7],
+        label="right-censored at T",
+    )
     right.set_xticks(positions, labels)
     right.set_title("Survival time T (months alive), churned or censored")
     right.set_xlabel("T (last active month + 1)")
@@ -207,8 +218,12 @@ def months_active(frames: Frames) -> Figure:
         axis.tick_params(axis="x", labelsize=7, rotation=90)
         axis.grid(axis="x", alpha=0)
     figure.text(
-        0.5, -0.02, "players who deposited before the data window are left out", ha="center",
-        fontsize=8, color="#555555",
+        0.5,
+        -0.02,
+        "players who deposited before the data window are left out",
+        ha="center",
+        fontsize=8,
+        color="#555555",
     )
     figure.tight_layout()
     return figure
@@ -254,8 +269,12 @@ def seasonality(frames: Frames) -> Figure:
     rate.grid(False)
     rate.spines["right"].set_visible(True)
     left.set_title("Summer low: FTDs and activity by calendar month")
-    right.bar(names, data["share_churn_starts_reactivated"], color=PALETTE[3],
-              label="churn spells reactivated (right panel)")
+    right.bar(
+        names,
+        data["share_churn_starts_reactivated"],
+        color=PALETTE[3],
+        label="churn spells reactivated (right panel)",
+    )
     right.set_title("Churn spells that end in a reactivation,\nby calendar month the spell starts")
     right.set_ylabel("share of churn spells reactivated")
     _percent(right.yaxis)
@@ -282,7 +301,10 @@ def money_distributions(frames: Frames) -> Figure:
             part = subset[subset["sign"] == sign].sort_values("log10_lower")
             if len(part):
                 axis.step(
-                    10 ** part["log10_lower"], part["n_months"], where="post", color=colour,
+                    10 ** part["log10_lower"],
+                    part["n_months"],
+                    where="post",
+                    color=colour,
                     label=label,
                 )
         if measure in quantiles.index:
@@ -291,8 +313,14 @@ def money_distributions(frames: Frames) -> Figure:
                 value = float(row[name])
                 if value > 0:
                     axis.axvline(value, color="#333333", ls=style, lw=1)
-                    axis.text(value, 1.02, name, transform=axis.get_xaxis_transform(),
-                              ha="center", fontsize=8)
+                    axis.text(
+                        value,
+                        1.02,
+                        name,
+                        transform=axis.get_xaxis_transform(),
+                        ha="center",
+                        fontsize=8,
+                    )
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_title(titles[measure], pad=14)
@@ -301,8 +329,11 @@ def money_distributions(frames: Frames) -> Figure:
     axes[0].set_ylabel("active player-months (log scale)")
     handles, labels = axes[2].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.06))
-    figure.suptitle("Money per active player-month (quarter-decade bins; dotted: median, dashed: "
-                    "99th percentile)", y=1.03)
+    figure.suptitle(
+        "Money per active player-month (quarter-decade bins; dotted: median, dashed: "
+        "99th percentile)",
+        y=1.03,
+    )
     figure.tight_layout()
     return figure
 
@@ -310,14 +341,18 @@ def money_distributions(frames: Frames) -> Figure:
 def money_concentration(frames: Frames) -> Figure:
     """Share of all deposits, handle and NGR brought by the top 1%, 5% and 10% of players."""
     data = frames["eda_money_concentration"].set_index("measure")
-    tops = [("share_top_1pct", "top 1%"), ("share_top_5pct", "top 5%"),
-            ("share_top_10pct", "top 10%")]
+    tops = [
+        ("share_top_1pct", "top 1%"),
+        ("share_top_5pct", "top 5%"),
+        ("share_top_10pct", "top 10%"),
+    ]
     positions = np.arange(len(data))
     figure, axis = plt.subplots(figsize=(8, 4.2))
     width = 0.26
     for i, (column, label) in enumerate(tops):
-        bars = axis.bar(positions + (i - 1) * width, data[column], width, label=label,
-                        color=PALETTE[i])
+        bars = axis.bar(
+            positions + (i - 1) * width, data[column], width, label=label, color=PALETTE[i]
+        )
         axis.bar_label(bars, labels=[f"{v:.0%}" for v in data[column]], fontsize=8)
     axis.set_xticks(positions, [m.upper() if m == "ngr" else m for m in data.index])
     axis.set_ylabel("share of the total")
@@ -333,9 +368,11 @@ def money_concentration(frames: Frames) -> Figure:
 def negative_ngr(frames: Frames) -> Figure:
     """Share of negative NGR by product: active months, FTD months and players."""
     data = frames["eda_negative_ngr"].set_index("product")
-    columns = [("share_negative_months", "active months"),
-               ("share_negative_ftd_months", "FTD months"),
-               ("share_negative_players", "players (lifetime NGR)")]
+    columns = [
+        ("share_negative_months", "active months"),
+        ("share_negative_ftd_months", "FTD months"),
+        ("share_negative_players", "players (lifetime NGR)"),
+    ]
     positions = np.arange(len(data))
     width = 0.26
     figure, axis = plt.subplots(figsize=(8, 4.2))
@@ -355,12 +392,15 @@ def lags(frames: Frames) -> Figure:
     """Registration-to-FTD and FTD-to-first-bet lags in buckets."""
     data = frames["eda_lags"]
     figure, axes = plt.subplots(1, 2, figsize=WIDE, sharey=True)
-    titles = {"reg_to_ftd": "Registration to first deposit",
-              "ftd_to_first_bet": "First deposit to first cash bet"}
+    titles = {
+        "reg_to_ftd": "Registration to first deposit",
+        "ftd_to_first_bet": "First deposit to first cash bet",
+    }
     for axis, (lag_type, title) in zip(axes, titles.items(), strict=True):
         part = data[data["lag_type"] == lag_type].sort_values("bucket_order")
-        colours = [PALETTE[3] if b in ("negative", "no first bet") else PALETTE[0]
-                   for b in part["bucket"]]
+        colours = [
+            PALETTE[3] if b in ("negative", "no first bet") else PALETTE[0] for b in part["bucket"]
+        ]
         bars = axis.bar(part["bucket"], part["share_players"], color=colours)
         axis.bar_label(bars, labels=[f"{v:.1%}" for v in part["share_players"]], fontsize=7)
         axis.set_title(title)
@@ -378,22 +418,31 @@ def product_channel(frames: Frames) -> Figure:
     """Product mix within each channel (our referring brand): each column sums to 100%, so the
     columns compare mixes whatever the channels' sizes; the players are in the labels."""
     data = frames["eda_product_channel_mix"]
-    shares = data.pivot_table(index="product", columns="ben_login_id",
-                              values="share_of_channel", fill_value=0)
-    counts = data.pivot_table(index="product", columns="ben_login_id", values="n_players",
-                              fill_value=0)
+    shares = data.pivot_table(
+        index="product", columns="ben_login_id", values="share_of_channel", fill_value=0
+    )
+    counts = data.pivot_table(
+        index="product", columns="ben_login_id", values="n_players", fill_value=0
+    )
     order = counts.sum(axis=1).sort_values(ascending=False).index
     shares, counts = shares.loc[order], counts.loc[order]
     channel_players = counts.sum(axis=0)
     figure, axis = plt.subplots(figsize=(8.5, max(3.2, 0.55 * len(shares) + 1.6)))
-    image = axis.imshow(shares.to_numpy(dtype=float), cmap="Blues", aspect="auto", vmin=0,
-                        vmax=1)
-    axis.set_xticks(range(len(shares.columns)),
-                    [f"{c}\n({int(channel_players[c]):,})" for c in shares.columns])
+    image = axis.imshow(shares.to_numpy(dtype=float), cmap="Blues", aspect="auto", vmin=0, vmax=1)
+    axis.set_xticks(
+        range(len(shares.columns)), [f"{c}\n({int(channel_players[c]):,})" for c in shares.columns]
+    )
     axis.set_yticks(range(len(shares.index)), shares.index)
     for (i, j), value in np.ndenumerate(shares.to_numpy()):
-        axis.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=8,
-                  color="white" if value > 0.6 else "black")
+        axis.text(
+            j,
+            i,
+            f"{value:.0%}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if value > 0.6 else "black",
+        )
     axis.set_xlabel("channel (ben_login_id: our referring brand), its players")
     axis.set_ylabel("registration product")
     axis.set_title("Product mix within each channel (each column sums to 100%)")
@@ -435,12 +484,25 @@ def _survival_lines(axis, curve: pd.DataFrame, colour, label: str) -> None:
     if len(tail) and len(observed):
         tail = pd.concat([observed.tail(1), tail])
     axis.plot(observed["month_number"], observed["survival"], color=colour, lw=1.6, label=label)
-    axis.fill_between(observed["month_number"], observed["survival_lower"],
-                      observed["survival_upper"], color=colour, alpha=0.2, lw=0)
+    axis.fill_between(
+        observed["month_number"],
+        observed["survival_lower"],
+        observed["survival_upper"],
+        color=colour,
+        alpha=0.2,
+        lw=0,
+    )
     if len(tail):
         axis.plot(tail["month_number"], tail["survival"], color=colour, lw=1.4, ls="--")
-        axis.fill_between(tail["month_number"], tail["survival_lower"], tail["survival_upper"],
-                          color=colour, alpha=0.08, lw=0, hatch="///")
+        axis.fill_between(
+            tail["month_number"],
+            tail["survival_lower"],
+            tail["survival_upper"],
+            color=colour,
+            alpha=0.08,
+            lw=0,
+            hatch="///",
+        )
 
 
 def _survival_axes(axis, title: str) -> None:
@@ -460,8 +522,9 @@ def survival_by_state(frames: Frames) -> Figure:
     states = data.sort_values("state_rank")[["geo", "n_players"]].drop_duplicates()
     n_columns = 3
     n_rows = -(-len(states) // n_columns)
-    figure, axes = plt.subplots(n_rows, n_columns, figsize=(11, 3.4 * n_rows + 0.4),
-                                sharex=True, sharey=True, squeeze=False)
+    figure, axes = plt.subplots(
+        n_rows, n_columns, figsize=(11, 3.4 * n_rows + 0.4), sharex=True, sharey=True, squeeze=False
+    )
     for i, (geo, n_players) in enumerate(states.itertuples(index=False)):
         axis = axes.flat[i]
         for other in states["geo"]:
@@ -473,14 +536,15 @@ def survival_by_state(frames: Frames) -> Figure:
         observed = curve.loc[~curve["is_extrapolated"].astype(bool), "month_number"].max()
         if observed < 60:
             axis.axvline(observed, color="#555555", lw=0.8, ls=":")
-            axis.text(observed + 1, 0.6, f"observed to\nmonth {observed}", fontsize=7.5,
-                      color="#555555")
+            axis.text(
+                observed + 1, 0.6, f"observed to\nmonth {observed}", fontsize=7.5, color="#555555"
+            )
         axis.set_title(f"{partner} x {geo} ({n_players:,} players)")
         axis.set_yscale("log")
         axis.set_ylim(0.005, 1)
         axis.set_xlim(0, 60)
         axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    for axis in axes.flat[len(states):]:
+    for axis in axes.flat[len(states) :]:
         axis.set_visible(False)
     for axis in axes[:, 0]:
         axis.set_ylabel("S(m), log scale")
@@ -489,11 +553,19 @@ def survival_by_state(frames: Frames) -> Figure:
     figure.legend(
         handles=[
             plt.Line2D([], [], color="black", lw=1.6, label="observed months, 95% band"),
-            plt.Line2D([], [], color="black", lw=1.4, ls="--",
-                       label="extrapolated by the tail model (hatched band)"),
+            plt.Line2D(
+                [],
+                [],
+                color="black",
+                lw=1.4,
+                ls="--",
+                label="extrapolated by the tail model (hatched band)",
+            ),
             plt.Line2D([], [], color="#cccccc", lw=0.8, label="the partner's other states"),
         ],
-        loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.03),
+        loc="lower center",
+        ncol=3,
+        bbox_to_anchor=(0.5, -0.03),
     )
     figure.suptitle(f"Survival by state: partner {partner}'s largest states", y=1.0)
     figure.tight_layout()
@@ -504,8 +576,9 @@ def survival_by_product(frames: Frames) -> Figure:
     """Survival curves with bands over all partners, by product and overall."""
     data = frames["models_survival_by_product"]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
-    curves = data[["curve", "n_players"]].drop_duplicates().sort_values("n_players",
-                                                                         ascending=False)
+    curves = (
+        data[["curve", "n_players"]].drop_duplicates().sort_values("n_players", ascending=False)
+    )
     for i, (curve, n_players) in enumerate(curves.itertuples(index=False)):
         colour = "black" if curve == "all players" else PALETTE[i % len(PALETTE)]
         part = data[data["curve"] == curve]
@@ -525,8 +598,9 @@ def hazard(frames: Frames) -> Figure:
     """Monthly churn hazard by months since FTD (all partners and each partner), with the number
     at risk below it: the late months rest on few players."""
     data = frames["models_hazard"]
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 6.2), sharex=True,
-                                         height_ratios=[3, 1.3])
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(9.5, 6.2), sharex=True, height_ratios=[3, 1.3]
+    )
     partners = sorted(c for c in data["curve"].unique() if c != "all partners")
     colours = _colours(partners)
     curves = [(c, colours[c], 1.0, 0.8) for c in partners] + [("all partners", "black", 2.2, 1)]
@@ -535,17 +609,34 @@ def hazard(frames: Frames) -> Figure:
         observed = part[~part["is_extrapolated"].astype(bool)]
         tail = part[part["is_extrapolated"].astype(bool)]
         label = "all partners (pooled)" if curve == "all partners" else curve
-        top.plot(observed["month_number"], observed["hazard"], color=colour, lw=width,
-                 alpha=alpha, label=label)
+        top.plot(
+            observed["month_number"],
+            observed["hazard"],
+            color=colour,
+            lw=width,
+            alpha=alpha,
+            label=label,
+        )
         if len(tail):
-            top.plot(tail["month_number"], tail["hazard"], color=colour, lw=width, alpha=alpha,
-                     ls="--")
+            top.plot(
+                tail["month_number"], tail["hazard"], color=colour, lw=width, alpha=alpha, ls="--"
+            )
         at_risk = data[data["curve"] == curve].sort_values("month_number")
-        bottom.plot(at_risk["month_number"], at_risk["n_at_risk"].where(at_risk["n_at_risk"] > 0),
-                    color=colour, lw=width * 0.8, alpha=alpha)
+        bottom.plot(
+            at_risk["month_number"],
+            at_risk["n_at_risk"].where(at_risk["n_at_risk"] > 0),
+            color=colour,
+            lw=width * 0.8,
+            alpha=alpha,
+        )
     overall = data[(data["curve"] == "all partners") & (data["raw_hazard"] > 0)]
-    top.plot(overall["month_number"], overall["raw_hazard"], "k.", ms=4,
-             label="all partners: events / at risk")
+    top.plot(
+        overall["month_number"],
+        overall["raw_hazard"],
+        "k.",
+        ms=4,
+        label="all partners: events / at risk",
+    )
     top.set_yscale("log")
     top.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     top.set_ylabel("hazard: P(churn at m | alive to m-1)")
@@ -570,20 +661,36 @@ def pooled_vs_raw(frames: Frames) -> Figure:
     axis.errorbar(
         raw["month_number"] + 0.25,
         raw["raw_survival"],
-        yerr=np.vstack([raw["raw_survival"] - raw["raw_lower"],
-                        raw["raw_upper"] - raw["raw_survival"]]),
-        fmt="o", ms=3, color=PALETTE[3], elinewidth=0.8, capsize=0,
+        yerr=np.vstack(
+            [raw["raw_survival"] - raw["raw_lower"], raw["raw_upper"] - raw["raw_survival"]]
+        ),
+        fmt="o",
+        ms=3,
+        color=PALETTE[3],
+        elinewidth=0.8,
+        capsize=0,
         label="own Kaplan-Meier (raw) with its 95% band",
     )
     _survival_lines(
         axis,
-        data.rename(columns={"pooled_survival": "survival", "pooled_lower": "survival_lower",
-                             "pooled_upper": "survival_upper"}),
+        data.rename(
+            columns={
+                "pooled_survival": "survival",
+                "pooled_lower": "survival_lower",
+                "pooled_upper": "survival_upper",
+            }
+        ),
         PALETTE[0],
         "pooled (empirical Bayes) with its band; dashed: tail",
     )
-    axis.plot(data["month_number"], data["partner_survival"], color="#333333", lw=1, ls=":",
-              label=f"partner {first['partner_id']} (the parent)")
+    axis.plot(
+        data["month_number"],
+        data["partner_survival"],
+        color="#333333",
+        lw=1,
+        ls=":",
+        label=f"partner {first['partner_id']} (the parent)",
+    )
     _survival_axes(
         axis,
         f"Pooling on a small partition: {label}, {int(first['n_players']):,} players "
@@ -612,13 +719,26 @@ def survival_backtest(frames: Frames) -> Figure:
     for cutoff in sorted(cutoffs, reverse=True):
         part = curve[curve["cutoff_offset_months"] == cutoff].sort_values("month_number")
         colour = colours[cutoff]
-        left.plot(part["month_number"], part["realised_survival"], color=colour, lw=1.0,
-                  alpha=0.6, label=f"cutoff -{cutoff}: realised at the export")
-        left.plot(part["month_number"], part["predicted_survival"], color=colour, lw=1.6,
-                  ls="--", label=f"cutoff -{cutoff}: predicted at the cutoff")
+        left.plot(
+            part["month_number"],
+            part["realised_survival"],
+            color=colour,
+            lw=1.0,
+            alpha=0.6,
+            label=f"cutoff -{cutoff}: realised at the export",
+        )
+        left.plot(
+            part["month_number"],
+            part["predicted_survival"],
+            color=colour,
+            lw=1.6,
+            ls="--",
+            label=f"cutoff -{cutoff}: predicted at the cutoff",
+        )
         difference = 100 * (part["predicted_survival"] - part["realised_survival"])
-        middle.plot(part["month_number"], difference, color=colour, lw=1.4,
-                    label=f"cutoff -{cutoff}")
+        middle.plot(
+            part["month_number"], difference, color=colour, lw=1.4, label=f"cutoff -{cutoff}"
+        )
         extrapolated = part.loc[part["is_extrapolated"].astype(bool), "month_number"]
         if len(extrapolated):
             middle.axvspan(extrapolated.min(), extrapolated.max(), color=colour, alpha=0.12, lw=0)
@@ -630,7 +750,7 @@ def survival_backtest(frames: Frames) -> Figure:
     middle.set_xlim(0, 60)
     middle.set_xlabel("months since the FTD month")
     middle.set_ylabel("predicted - realised (percentage points)")
-    middle.set_title("All partners: the difference (shaded: months extrapolated)")
+    middle.set_title("All partners: the difference (shaded: months extrapolated, if any)")
     styles = ["-", "--", ":", "-."]
     levels = [lv for lv in ("partition", "partner", "all") if lv in set(errors["pooling_level"])]
     for i, level in enumerate(levels):
@@ -638,9 +758,15 @@ def survival_backtest(frames: Frames) -> Figure:
             errors[errors["pooling_level"] == level].groupby("cutoff_offset_months")
         ):
             part = part.sort_values("horizon_months")
-            bottom.plot(part["horizon_months"], part["mean_absolute_error"], marker="o", ms=3,
-                        color=PALETTE[i], ls=styles[j % len(styles)],
-                        label=f"{level}, cutoff -{int(cutoff)}")
+            bottom.plot(
+                part["horizon_months"],
+                part["mean_absolute_error"],
+                marker="o",
+                ms=3,
+                color=PALETTE[i],
+                ls=styles[j % len(styles)],
+                label=f"{level}, cutoff -{int(cutoff)}",
+            )
     top = float(errors["mean_absolute_error"].max()) if len(errors) else 0.0
     bottom.set_ylim(0, top * 1.15 if top > 0 else 0.01)
     bottom.set_title("Extrapolated months: mean absolute error by horizon, per level")
@@ -674,8 +800,10 @@ def roc_curve(frames: Frames) -> Figure:
         row = candidates[candidates["is_default"].astype(bool)]
         if len(row):
             row = row.iloc[0]
-            label += (f": AUC {row['roc_auc']:.3f} "
-                      f"({row['roc_auc_lower']:.3f}-{row['roc_auc_upper']:.3f})")
+            label += (
+                f": AUC {row['roc_auc']:.3f} "
+                f"({row['roc_auc_lower']:.3f}-{row['roc_auc_upper']:.3f})"
+            )
     figure, axis = plt.subplots(figsize=SQUARE)
     axis.plot(fpr, tpr, color=PALETTE[0], lw=1.8, label=label)
     axis.plot([0, 1], [0, 1], color="#888888", ls=":", lw=1, label="chance")
@@ -701,10 +829,10 @@ def precision_recall(frames: Frames) -> Figure:
         if len(row):
             label += f": PR-AUC {row['pr_auc'].iloc[0]:.3f}"
     figure, axis = plt.subplots(figsize=SQUARE)
-    axis.plot(data["true_positive_rate"], data["precision"], color=PALETTE[0], lw=1.8,
-              label=label)
-    axis.axhline(base_rate, color="#888888", ls=":", lw=1,
-                 label=f"base rate {base_rate:.1%} (no skill)")
+    axis.plot(data["true_positive_rate"], data["precision"], color=PALETTE[0], lw=1.8, label=label)
+    axis.axhline(
+        base_rate, color="#888888", ls=":", lw=1, label=f"base rate {base_rate:.1%} (no skill)"
+    )
     axis.set_xlim(0, 1)
     axis.set_ylim(0, 1.02)
     axis.set_xlabel("recall (share of quick churners caught)")
@@ -721,13 +849,25 @@ def calibration(frames: Frames) -> Figure:
     """Calibration: mean predicted probability vs observed rate per bin, with player counts."""
     data = frames["models_classifier_calibration"].sort_values("bin_lower")
     data = data[data["n_players"] > 0]
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.4), height_ratios=[3, 1],
-                                         sharex=True)
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(6.4, 6.4), height_ratios=[3, 1], sharex=True
+    )
     # The SQL keeps the interval around the rate; clip guards against rounding at 0% and 100%.
-    errors = np.vstack([(data["observed_rate"] - data["observed_lower"]).clip(lower=0),
-                        (data["observed_upper"] - data["observed_rate"]).clip(lower=0)])
-    top.errorbar(data["mean_probability"], data["observed_rate"], yerr=errors, fmt="o-",
-                 color=PALETTE[0], capsize=3, label="observed rate (Wilson 95%)")
+    errors = np.vstack(
+        [
+            (data["observed_rate"] - data["observed_lower"]).clip(lower=0),
+            (data["observed_upper"] - data["observed_rate"]).clip(lower=0),
+        ]
+    )
+    top.errorbar(
+        data["mean_probability"],
+        data["observed_rate"],
+        yerr=errors,
+        fmt="o-",
+        color=PALETTE[0],
+        capsize=3,
+        label="observed rate (Wilson 95%)",
+    )
     top.plot([0, 1], [0, 1], color="#888888", ls=":", lw=1, label="perfect calibration")
     top.set_ylim(0, 1)
     top.set_ylabel("observed quick-churn rate")
@@ -751,13 +891,19 @@ def lift(frames: Frames) -> Figure:
     axis.bar_label(bars, labels=[f"{r:.0%}" for r in data["quick_churn_rate"]], fontsize=8)
     axis.axhline(1, color="#888888", ls=":", lw=1)
     axis.set_xticks(data["decile"])
-    axis.set_xlabel("decile of predicted probability (1 = the 10% highest); labels: quick-churn"
-                    " rate")
+    axis.set_xlabel(
+        "decile of predicted probability (1 = the 10% highest); labels: quick-churn rate"
+    )
     axis.set_ylabel("lift over the base rate")
     axis.set_ylim(0, float(data["lift"].max()) * 1.15)
     capture = axis.twinx()
-    capture.plot(data["decile"], data["cumulative_capture"], "o-", color=PALETTE[1],
-                 label="cumulative share of quick churners caught (right axis)")
+    capture.plot(
+        data["decile"],
+        data["cumulative_capture"],
+        "o-",
+        color=PALETTE[1],
+        label="cumulative share of quick churners caught (right axis)",
+    )
     capture.set_ylim(0, 1.05)
     capture.grid(False)
     capture.spines["right"].set_visible(True)
@@ -775,17 +921,38 @@ def score_distribution(frames: Frames, max_partitions: int = 24) -> Figure:
     pair calibration compares: a mean, not the median, is what a rate should match)."""
     data = frames["models_score_distribution"].sort_values("n_players", ascending=False)
     data = data.head(max_partitions).iloc[::-1]
-    labels = [f"{p} x {g} ({n:,})" for p, g, n in
-              zip(data["partner_id"], data["geo"], data["n_players"], strict=True)]
+    labels = [
+        f"{p} x {g} ({n:,})"
+        for p, g, n in zip(data["partner_id"], data["geo"], data["n_players"], strict=True)
+    ]
     positions = np.arange(len(data))
     figure, axis = plt.subplots(figsize=(9.5, max(4, 0.3 * len(data) + 1.4)))
     axis.hlines(positions, data["p10"], data["p90"], color="#888888", lw=1)
-    axis.barh(positions, data["p75"] - data["p25"], left=data["p25"], height=0.6,
-              color=PALETTE[0], alpha=0.35, label="all scored players: 25-75% (whiskers 10-90%)")
-    axis.scatter(data["mean_probability_test"], positions, marker="o", s=22, color="black",
-                 label="test cohorts: mean predicted probability")
-    axis.scatter(data["observed_rate_test"], positions, marker="D", s=18, color=PALETTE[3],
-                 label="test cohorts: observed quick-churn rate")
+    axis.barh(
+        positions,
+        data["p75"] - data["p25"],
+        left=data["p25"],
+        height=0.6,
+        color=PALETTE[0],
+        alpha=0.35,
+        label="all scored players: 25-75% (whiskers 10-90%)",
+    )
+    axis.scatter(
+        data["mean_probability_test"],
+        positions,
+        marker="o",
+        s=22,
+        color="black",
+        label="test cohorts: mean predicted probability",
+    )
+    axis.scatter(
+        data["observed_rate_test"],
+        positions,
+        marker="D",
+        s=18,
+        color=PALETTE[3],
+        label="test cohorts: observed quick-churn rate",
+    )
     axis.set_yticks(positions, labels, fontsize=8)
     axis.set_xlim(0, 1)
     _percent(axis.xaxis)
@@ -798,4 +965,3 @@ def score_distribution(frames: Frames, max_partitions: int = 24) -> Figure:
     figure.tight_layout()
     _legend_below(figure, [axis], ncol=1, fontsize=8)
     return figure
-

@@ -38,6 +38,13 @@ class QueryResult:
     def ok(self) -> bool:
         return self.frame is not None and self.error is None
 
+    @property
+    def rows(self) -> pd.DataFrame | None:
+        """The frame when the analysis ran and returned rows, else None."""
+        if self.frame is None or self.error is not None or not len(self.frame):
+            return None
+        return self.frame
+
 
 def analysis_names(directory: Path = ANALYSES_DIR) -> list[str]:
     """Names of the analyses (file stems), sorted."""

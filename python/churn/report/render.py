@@ -74,9 +74,7 @@ class TableBlock:
         if self.frame is None or not len(self.frame):
             reason = inline(self.missing_reason or "no rows")
             return f'<p id="{self.table_id}" class="missing">Table not available: {reason}</p>'
-        header = "".join(
-            f'<th class="text">{html.escape(str(c))}</th>' for c in self.frame.columns
-        )
+        header = "".join(f'<th class="text">{html.escape(str(c))}</th>' for c in self.frame.columns)
         rows = []
         for values in self.frame.itertuples(index=False):
             cells = []
@@ -125,6 +123,6 @@ def page(title: str, subtitle: str, sections: list[Section]) -> str:
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f"<header><h1>{inline(title)}</h1><p class=\"meta\">{inline(subtitle)}</p></header>\n"
+        f'<header><h1>{inline(title)}</h1><p class="meta">{inline(subtitle)}</p></header>\n'
         f"<nav><ol>{contents}</ol></nav>\n{body}\n</body>\n</html>\n"
     )

@@ -157,8 +157,10 @@ def candidates_table(frame: pd.DataFrame) -> pd.DataFrame:
 def outputs_table(frame: pd.DataFrame) -> pd.DataFrame:
     """production_outputs for reading."""
     return pd.DataFrame(
-        {"table": [f"`{t}`" for t in frame["output"]],
-         "rows": [f"{int(n):,}" for n in frame["n_rows"]]}
+        {
+            "table": [f"`{t}`" for t in frame["output"]],
+            "rows": [f"{int(n):,}" for n in frame["n_rows"]],
+        }
     )
 
 
@@ -169,10 +171,18 @@ EDA_SECTIONS = [
         "The export at a glance",
         text.EDA_OVERVIEW,
         (
-            F("fig-monthly-volumes", "Monthly actives and FTDs by partner",
-              ("eda_monthly_volumes",), figures.monthly_volumes),
-            F("fig-state-volumes", "Players by state and partner",
-              ("eda_state_volumes",), figures.state_volumes),
+            F(
+                "fig-monthly-volumes",
+                "Monthly actives and FTDs by partner",
+                ("eda_monthly_volumes",),
+                figures.monthly_volumes,
+            ),
+            F(
+                "fig-state-volumes",
+                "Players by state and partner",
+                ("eda_state_volumes",),
+                figures.state_volumes,
+            ),
         ),
     ),
     SectionSpec(
@@ -180,10 +190,18 @@ EDA_SECTIONS = [
         "FTD cohorts and how long players stay",
         text.EDA_COHORTS,
         (
-            F("fig-cohort-retention", "Cohort retention heatmap",
-              ("eda_ftd_cohorts",), figures.cohort_retention),
-            F("fig-months-active", "Active months and survival time per player",
-              ("eda_months_active_distribution",), figures.months_active),
+            F(
+                "fig-cohort-retention",
+                "Cohort retention heatmap",
+                ("eda_ftd_cohorts",),
+                figures.cohort_retention,
+            ),
+            F(
+                "fig-months-active",
+                "Active months and survival time per player",
+                ("eda_months_active_distribution",),
+                figures.months_active,
+            ),
         ),
     ),
     SectionSpec(
@@ -191,10 +209,18 @@ EDA_SECTIONS = [
         "Activity gaps, reactivation and the sports calendar",
         text.EDA_GAPS,
         (
-            F("fig-activity-gaps", "Inactive gaps by length",
-              ("eda_activity_gaps",), figures.activity_gaps),
-            F("fig-seasonality", "Seasonality of activity and of reactivation",
-              ("eda_seasonality",), figures.seasonality),
+            F(
+                "fig-activity-gaps",
+                "Inactive gaps by length",
+                ("eda_activity_gaps",),
+                figures.activity_gaps,
+            ),
+            F(
+                "fig-seasonality",
+                "Seasonality of activity and of reactivation",
+                ("eda_seasonality",),
+                figures.seasonality,
+            ),
         ),
     ),
     SectionSpec(
@@ -202,12 +228,24 @@ EDA_SECTIONS = [
         "Money: deposits, handle and NGR, their tails and the whales",
         text.EDA_MONEY,
         (
-            F("fig-money-distributions", "Deposit, handle and NGR distributions",
-              ("eda_money_histogram", "eda_money_distributions"), figures.money_distributions),
-            F("fig-whales", "Concentration of value in the top players",
-              ("eda_money_concentration",), figures.money_concentration),
-            F("fig-negative-ngr", "Negative NGR by product",
-              ("eda_negative_ngr",), figures.negative_ngr),
+            F(
+                "fig-money-distributions",
+                "Deposit, handle and NGR distributions",
+                ("eda_money_histogram", "eda_money_distributions"),
+                figures.money_distributions,
+            ),
+            F(
+                "fig-whales",
+                "Concentration of value in the top players",
+                ("eda_money_concentration",),
+                figures.money_concentration,
+            ),
+            F(
+                "fig-negative-ngr",
+                "Negative NGR by product",
+                ("eda_negative_ngr",),
+                figures.negative_ngr,
+            ),
         ),
     ),
     SectionSpec(
@@ -215,10 +253,18 @@ EDA_SECTIONS = [
         "Player journey: lags, products and channels",
         text.EDA_JOURNEY,
         (
-            F("fig-lags", "Registration-to-FTD and FTD-to-first-bet lags",
-              ("eda_lags",), figures.lags),
-            F("fig-product-channel", "Product and channel mix",
-              ("eda_product_channel_mix",), figures.product_channel),
+            F(
+                "fig-lags",
+                "Registration-to-FTD and FTD-to-first-bet lags",
+                ("eda_lags",),
+                figures.lags,
+            ),
+            F(
+                "fig-product-channel",
+                "Product and channel mix",
+                ("eda_product_channel_mix",),
+                figures.product_channel,
+            ),
         ),
     ),
     SectionSpec(
@@ -226,10 +272,18 @@ EDA_SECTIONS = [
         "Data problems",
         text.EDA_PROBLEMS,
         (
-            F("fig-data-problems", "Data problems by reason",
-              ("eda_data_problems",), figures.data_problems),
-            TableSpec("table-data-problems", "Every data problem with its count",
-                      "eda_data_problems", problems_table),
+            F(
+                "fig-data-problems",
+                "Data problems by reason",
+                ("eda_data_problems",),
+                figures.data_problems,
+            ),
+            TableSpec(
+                "table-data-problems",
+                "Every data problem with its count",
+                "eda_data_problems",
+                problems_table,
+            ),
         ),
     ),
     SectionSpec(
@@ -246,15 +300,25 @@ MODEL_SECTIONS = [
         "Model 1: survival curves by partition, months 0-60",
         text.SURVIVAL_RESULTS,
         (
-            F("fig-km-by-state", "Survival by state, with bands and the extrapolated tail",
-              ("models_survival_by_state",), figures.survival_by_state),
-            F("fig-km-by-product", "Survival by product, with bands",
-              ("models_survival_by_product",), figures.survival_by_product),
-            F("fig-hazard", "Hazard by month since FTD",
-              ("models_hazard",), figures.hazard),
-            TableSpec("table-survival-summary",
-                      "Survival summary over all partners and per partner",
-                      "models_survival_summary", survival_table),
+            F(
+                "fig-km-by-state",
+                "Survival by state, with bands and the extrapolated tail",
+                ("models_survival_by_state",),
+                figures.survival_by_state,
+            ),
+            F(
+                "fig-km-by-product",
+                "Survival by product, with bands",
+                ("models_survival_by_product",),
+                figures.survival_by_product,
+            ),
+            F("fig-hazard", "Hazard by month since FTD", ("models_hazard",), figures.hazard),
+            TableSpec(
+                "table-survival-summary",
+                "Survival summary over all partners and per partner",
+                "models_survival_summary",
+                survival_table,
+            ),
         ),
     ),
     SectionSpec(
@@ -262,8 +326,12 @@ MODEL_SECTIONS = [
         "Pooling: small partitions borrow from their partner",
         text.SURVIVAL_POOLING,
         (
-            F("fig-pooled-vs-raw", "Pooled vs raw curve for a small partition",
-              ("models_pooled_vs_raw",), figures.pooled_vs_raw),
+            F(
+                "fig-pooled-vs-raw",
+                "Pooled vs raw curve for a small partition",
+                ("models_pooled_vs_raw",),
+                figures.pooled_vs_raw,
+            ),
         ),
     ),
     SectionSpec(
@@ -271,12 +339,18 @@ MODEL_SECTIONS = [
         "The tail: chosen by an out-of-time backtest",
         text.SURVIVAL_TAILS,
         (
-            F("fig-backtest", "Survival backtest over all partners",
-              ("models_survival_backtest_curve", "models_survival_backtest_error"),
-              figures.survival_backtest),
-            TableSpec("table-tail-fits",
-                      "Tail candidates per level: fitted, chosen, backtest error",
-                      "models_tail_fits", tails_table),
+            F(
+                "fig-backtest",
+                "Survival backtest over all partners",
+                ("models_survival_backtest_curve", "models_survival_backtest_error"),
+                figures.survival_backtest,
+            ),
+            TableSpec(
+                "table-tail-fits",
+                "Tail candidates per level: fitted, chosen, backtest error",
+                "models_tail_fits",
+                tails_table,
+            ),
         ),
     ),
     SectionSpec(
@@ -284,15 +358,33 @@ MODEL_SECTIONS = [
         "Model 2: the quick-churn classifier",
         text.CLASSIFIER_DATA + text.CLASSIFIER_RESULTS,
         (
-            TableSpec("table-candidates",
-                      "Candidates on the test cohorts (95% bootstrap intervals)",
-                      "models_classifier_candidates", candidates_table),
-            F("fig-roc", "ROC curve", ("models_classifier_roc_pr",), figures.roc_curve,
-              optional=("models_classifier_candidates",)),
-            F("fig-pr", "Precision-recall curve", ("models_classifier_roc_pr",),
-              figures.precision_recall, optional=("models_classifier_candidates",)),
-            F("fig-calibration", "Calibration plot", ("models_classifier_calibration",),
-              figures.calibration, optional=("models_classifier_candidates",)),
+            TableSpec(
+                "table-candidates",
+                "Candidates on the test cohorts (95% bootstrap intervals)",
+                "models_classifier_candidates",
+                candidates_table,
+            ),
+            F(
+                "fig-roc",
+                "ROC curve",
+                ("models_classifier_roc_pr",),
+                figures.roc_curve,
+                optional=("models_classifier_candidates",),
+            ),
+            F(
+                "fig-pr",
+                "Precision-recall curve",
+                ("models_classifier_roc_pr",),
+                figures.precision_recall,
+                optional=("models_classifier_candidates",),
+            ),
+            F(
+                "fig-calibration",
+                "Calibration plot",
+                ("models_classifier_calibration",),
+                figures.calibration,
+                optional=("models_classifier_candidates",),
+            ),
             F("fig-lift", "Lift by decile", ("models_classifier_lift",), figures.lift),
         ),
     ),
@@ -301,8 +393,12 @@ MODEL_SECTIONS = [
         "Scores by partition",
         text.CLASSIFIER_SCORES,
         (
-            F("fig-score-distribution", "Score distribution by partition",
-              ("models_score_distribution",), figures.score_distribution),
+            F(
+                "fig-score-distribution",
+                "Score distribution by partition",
+                ("models_score_distribution",),
+                figures.score_distribution,
+            ),
         ),
     ),
 ]
@@ -331,9 +427,9 @@ def _frames(results: Mapping[str, QueryResult], names: tuple[str, ...]) -> tuple
             return {}, f"analysis `{name}` was not run"
         if not result.ok:
             return {}, f"analysis `{name}` failed: {result.error}"
-        if not len(result.frame):
+        if result.rows is None:
             return {}, f"analysis `{name}` returned no rows (model not built or not trained?)"
-        frames[name] = result.frame
+        frames[name] = result.rows
     return frames, None
 
 
@@ -366,14 +462,13 @@ def render_table(spec: TableSpec, results: Mapping[str, QueryResult]) -> TableBl
     return TableBlock(spec.table_id, spec.caption, spec.format(frames[spec.analysis]))
 
 
-def render_report(
-    name: str, results: Mapping[str, QueryResult], facts: Facts, source: str
-) -> str:
+def render_report(name: str, results: Mapping[str, QueryResult], facts: Facts, source: str) -> str:
     """One report page as HTML."""
     sections = []
     for spec in REPORTS[name]:
         blocks: list[FigureBlock | TableBlock] = [
-            render_figure(b, results, facts) if isinstance(b, FigureSpec)
+            render_figure(b, results, facts)
+            if isinstance(b, FigureSpec)
             else render_table(b, results)
             for b in spec.blocks
         ]
@@ -381,7 +476,8 @@ def render_report(
             Section(spec.section_id, spec.title, text.bullets(spec.bullets, facts), blocks)
         )
     subtitle = facts.fill(
-        "Warehouse " + source.replace("{", "{{").replace("}", "}}")
+        "Warehouse "
+        + source.replace("{", "{{").replace("}", "}}")
         + ": data {data_start} to {export_month}, {n_players:,} players. Every number and figure "
         "comes from the SQL in `analyses/` (`python -m churn.report`)."
     )

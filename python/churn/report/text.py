@@ -301,7 +301,7 @@ CAPTIONS = {
     "{pooled_month}: {pooled_s:.1%} pooled, {raw_s:.1%} raw.",
     "fig-backtest": "Top: refitted {backtest_cutoffs} months before the export, the curve over "
     "all partners against what the export later showed, and their difference month by month "
-    "(shaded: the months the tail extrapolated). Bottom: the mean absolute error by months "
+    "(shaded where the tail extrapolated). Bottom: the mean absolute error by months "
     "extrapolated, per level; partitions miss by {backtest_partition_mae:.4f} on average.",
     "fig-roc": "Test ROC-AUC {test_auc:.3f} (95% {test_auc_lower:.3f} to {test_auc_upper:.3f}); "
     "the dotted diagonal is chance.",
