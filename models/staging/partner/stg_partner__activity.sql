@@ -14,7 +14,7 @@ numbered as (
 
     -- A stable id for every raw row, so each one can be traced to the clean table or the quarantine.
     select
-        row_number() over () as raw_row_id,
+        {{ source_row_number() }} as raw_row_id,
         {% for column in required_columns -%}
         cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column }},
         {% endfor -%}
