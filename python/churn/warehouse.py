@@ -119,6 +119,46 @@ def run_dbt(
     return DbtRun(returncode, output, workdir / "churn.duckdb", target, seconds, peak)
 
 
+def invoke_dbt_in_process(
+    command: list[str],
+    workdir: Path,
+    variables: dict | None = None,
+    project: Path | str | None = None,
+    env: dict[str, str] | None = None,
+) -> DbtRun:
+    """`run_dbt` inside this process (dbt's programmatic runner), for an engine whose session
+    lives here: dbt-spark's `method: session` uses the running local Spark session."""
+    from dbt.cli.main import dbtRunner
+
+    workdir = Path(workdir).resolve()
+    folder = project_dir(project)
+    (workdir / "exports").mkdir(parents=True, exist_ok=True)
+    target = workdir / "target"
+    args = [*command, "--project-dir", str(folder), "--profiles-dir", str(folder),
+            "--target-path", str(target), "--log-path", str(workdir / "logs")]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    wanted = dbt_environment(workdir, folder, env)
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    started = time.perf_counter()
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    failed = [f"{item.node.name}: {item.message}" for item in getattr(result.result, "results", [])
+              if str(item.status) in ("error", "fail", "runtime error")]
+    if result.exception is not None:
+        failed.append(f"{type(result.exception).__name__}: {result.exception}")
+    output = "\n".join(failed)
+    return DbtRun(0 if result.success else 1, output, workdir / "churn.duckdb", target,
+                  time.perf_counter() - started)
+
+
 def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, float, float]:
     """Runs a command to its end; returns exit code, output, wall seconds and peak RSS in MB of
     the process and the children it waited for (from wait4, so earlier runs do not count)."""

@@ -1,4 +1,4 @@
-"""Declared schemas: conform() gives exactly the declared columns and dtypes, never a silent cast."""
+"""Declared schemas: conform() gives exactly the declared columns and dtypes, never silently."""
 
 from __future__ import annotations
 

