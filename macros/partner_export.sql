@@ -222,3 +222,30 @@
     {{ return("select cast(null as varchar) as source_file, 1 as source_file_index, 1 as file_row_number, "
         ~ selected | join(', ') ~ ", false as is_partner_id_from_var") }}
 {%- endmacro %}
+
+{#- Engines without a file reader of their own (Spark): the export is loaded as the source table
+    first; the same columns as the DuckDB reader, the whole table as one file in its read order. -#}
+{% macro default__read_partner_export(required_columns) -%}
+    {%- set relation = source('partner', 'activity') -%}
+    {%- if not execute -%}
+        {{ return(_partner_export_placeholder(required_columns)) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set missing = required_columns | reject('in', names) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error("The export table " ~ relation ~ " lacks the required column(s): " ~ missing | join(', ')) }}
+    {%- endif -%}
+    select
+        {{ sql_literal(relation | string) }} as source_file,
+        1 as source_file_index,
+        {{ source_row_number() }} as file_row_number,
+        {% for column in required_columns + ['partner_id'] -%}
+        {% if column in names -%}
+        cast({{ column }} as {{ dbt.type_string() }}) as raw_{{ column }},
+        {% else -%}
+        cast(null as {{ dbt.type_string() }}) as raw_{{ column }},
+        {% endif -%}
+        {% endfor -%}
+        {{ 'false' if 'partner_id' in names else 'true' }} as is_partner_id_from_var
+    from {{ relation }}
+{%- endmacro %}
