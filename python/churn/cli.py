@@ -1,7 +1,8 @@
-"""`python -m churn score --model <artifact> --input <export> --out <file>`: scores a new partner
-export with a saved model artifact, outside a dbt build of the warehouse (see
-churn.classifier.scoring and docs/classifier.md). Problems (a tampered or mismatched artifact, a
-missing file, an export dbt rejects) end with `error: <reason>` and exit code 2, not a trace.
+"""`python -m churn score [--model <artifact>] --input <export> --out <file>`: scores a new partner
+export with a saved model artifact (default: the CURRENT one of the artifact folder), outside a
+dbt build of the warehouse (see churn.classifier.scoring and docs/classifier.md). Problems (an
+unsigned, tampered or mismatched artifact, a missing file or --partner-id, an export dbt rejects)
+end with `error: <reason>` and exit code 2, not a trace.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from churn.artifact import ArtifactError
-from churn.classifier.scoring import PROJECT_DIR, ScoreError, score_export
+from churn.classifier.scoring import ScoreError, score_export
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,19 +27,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     score.add_argument(
-        "--model", required=True, type=Path, help="artifact folder (artifacts/<version>)"
+        "--model",
+        help="an artifact folder, or a version name in the artifact folder (env "
+        "CHURN_ARTIFACT_DIR, default artifacts/); default: the one its CURRENT pointer names",
     )
     score.add_argument("--input", required=True, help="partner export: CSV/Parquet file or a glob")
     score.add_argument("--out", required=True, type=Path, help="output file, .csv or .parquet")
-    score.add_argument("--partner-id", help="partner id for an export without a partner_id column")
+    score.add_argument(
+        "--partner-id", help="partner id for an export without a partner_id column (required then)"
+    )
     score.add_argument(
         "--export-month", help="last month of the export (YYYY-MM-01); default: derived"
     )
-    score.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="the dbt project")
     args = parser.parse_args(argv)
     try:
         scores = score_export(
-            args.model, args.input, args.out, args.partner_id, args.export_month, args.project_dir
+            args.model, args.input, args.out, args.partner_id, args.export_month
         )
     except (ArtifactError, ScoreError) as error:
         print(f"error: {error}", file=sys.stderr)

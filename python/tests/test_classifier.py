@@ -13,6 +13,7 @@ import pytest
 from churn.artifact import current_version
 from churn.classifier import estimators
 from churn.classifier.features import MISSING_LEVEL, FeatureSchemaError, prepare, signed_log
+from churn.classifier.metrics import weighted_roc_auc
 from churn.classifier.model import QuickChurnClassifier
 from churn.classifier.scoring import score_players
 from churn.classifier.training import (
@@ -236,6 +237,16 @@ def test_scores_come_from_the_saved_artifact_with_labels_and_windows(synthetic, 
     assert set(scores["data_split"]) == {"train", "gap", "test", "unlabelled"}
     assert scores["data_split"].eq("unlabelled").eq(~scores["is_label_known"]).all()
     assert (scores["model_version"] == evaluation["model_version"].iloc[0]).all()
+    # The holdout probabilities of the test players are the ones the test rows measured.
+    test = scores[scores["data_split"] == "test"]
+    assert scores["holdout_probability"].notna().eq(scores["data_split"] == "test").all()
+    default_test = evaluation[
+        evaluation["is_default"]
+        & (evaluation["data_split"] == "test")
+        & (evaluation["slice_type"] == "overall")
+    ].iloc[0]
+    holdout_auc = weighted_roc_auc(test["is_quick_churn"].astype(int), test["holdout_probability"])
+    assert holdout_auc == pytest.approx(default_test["roc_auc"], abs=1e-12)
 
 
 def test_too_short_an_export_stops_with_the_counts_or_builds_without_a_model(synthetic, tmp_path):

@@ -26,4 +26,5 @@ def model(dbt, session):
     features = dbt.ref("int_classifier__features").arrow().read_all().to_pandas()
     labels = dbt.ref("int_classifier__labels").arrow().read_all().to_pandas()
     with progress_through_dbt():
-        return train_and_evaluate(features, labels, settings)
+        evaluation = train_and_evaluate(features, labels, settings)
+    return evaluation

@@ -86,6 +86,11 @@ def score_players(
     out["data_split"] = split_of_cohorts(model, frame["ftd_month"]).where(
         frame["is_label_known"].astype(bool), "unlabelled"
     )
+    holdout_path = default_artifact_path(evaluation, "holdout_artifact_path")
+    in_test = (out["data_split"] == "test").to_numpy()
+    if holdout_path is not None and in_test.any():
+        holdout = load_quick_churn_model(holdout_path)
+        out.loc[in_test, "holdout_probability"] = holdout.predict_proba(frame[in_test])[:, 1]
     out["model_version"] = model.card_["version"]
     logger.info("scored %d players with %s", len(out), model.card_["version"])
     return conform(out, SCORES_SCHEMA)

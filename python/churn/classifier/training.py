@@ -50,6 +50,8 @@ from churn.classifier.model import (
 logger = logging.getLogger(__name__)
 
 ALL = "_all"
+# Subfolder of the artifact folder with the fits the test cohorts evaluated (never served).
+HOLDOUT_FOLDER = "holdout"
 DEFAULT_ALGORITHM, DEFAULT_GRAIN = "logistic", "global"
 SELECTION_RULE = (
     "rolling-origin cross-validation on the train cohorts (the test cohorts are never used): the "
@@ -84,6 +86,7 @@ EVALUATION_SCHEMA: list[tuple[str, str]] = [
     ("first_cohort", "date"),
     ("last_cohort", "date"),
     ("artifact_path", "object"),
+    ("holdout_artifact_path", "object"),
     ("data_cutoff", "date"),
     ("status", "object"),
 ]
@@ -95,6 +98,7 @@ SCORES_SCHEMA: list[tuple[str, str]] = [
     ("product", "object"),
     ("ben_login_id", "object"),
     ("quick_churn_probability", "float64"),
+    ("holdout_probability", "float64"),
     ("risk_band", "object"),
     ("is_label_known", "bool"),
     ("is_quick_churn", "boolean"),
@@ -571,7 +575,22 @@ def train_and_evaluate(
     # Absolute, so the table says where the artifact is whatever folder it is read from.
     path = save_artifact(folder / version, served.to_state(), card, ARTIFACT_KIND)
     set_current(folder, version)
+    # The fit the test rows measure is kept too (never served), so the out-of-sample test
+    # probabilities can be reproduced and joined to players.
+    holdout = candidates[chosen]
+    holdout_card = {
+        **card,
+        "role": "holdout: the chosen procedure fitted on the train cohorts only, evaluated on the "
+        "test cohorts; not for scoring",
+        "submodels": holdout.submodel_summary(),
+    }
+    holdout_path = save_artifact(
+        folder / HOLDOUT_FOLDER / version, holdout.to_state(), holdout_card, ARTIFACT_KIND
+    )
     evaluation["artifact_path"] = np.where(evaluation["is_default"], str(path), None)
+    evaluation["holdout_artifact_path"] = np.where(
+        evaluation["is_default"], str(holdout_path), None
+    )
     clock.log("saved %s and pointed %s/CURRENT at it", path, folder)
     return conform(evaluation, EVALUATION_SCHEMA)
 
@@ -655,9 +674,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def default_artifact_path(evaluation: pd.DataFrame) -> str | None:
-    """The folder of the artifact the evaluation saved (None when nothing was trained)."""
-    paths = evaluation.loc[evaluation["is_default"].astype(bool), "artifact_path"].dropna().unique()
+def default_artifact_path(evaluation: pd.DataFrame, column: str = "artifact_path") -> str | None:
+    """The folder of the artifact the evaluation saved (None when nothing was trained); with
+    column="holdout_artifact_path", the fit the test rows evaluated."""
+    if column not in evaluation:
+        return None
+    paths = evaluation.loc[evaluation["is_default"].astype(bool), column].dropna().unique()
     return str(paths[0]) if len(paths) else None
 
 
