@@ -24,7 +24,7 @@ from churn.classifier.features import FEATURE_SCHEMA, MODEL_INPUTS, prepare
 # The estimator's defaults, set here once; a dbt build overrides them through its vars.
 DEFAULT_SEED = 42
 DEFAULT_MIN_SUBMODEL_PLAYERS = 1500
-DEFAULT_CALIBRATION_FOLDS = 3
+DEFAULT_CALIBRATION_FOLDS = 2
 DEFAULT_RISK_BAND_EDGES = (0.5, 0.7, 0.85)
 # Below this many labelled players even the global model is not fitted.
 MIN_GLOBAL_PLAYERS = 200

@@ -50,6 +50,7 @@ from churn.classifier.model import (
 logger = logging.getLogger(__name__)
 
 ALL = "_all"
+DEFAULT_CANDIDATES = ("logistic_global", "logistic_partner", "logistic_partition", "boosted_global")
 # Subfolder of the artifact folder with the fits the test cohorts evaluated (never served).
 HOLDOUT_FOLDER = "holdout"
 DEFAULT_ALGORITHM, DEFAULT_GRAIN = "logistic", "global"
@@ -134,8 +135,10 @@ class TrainingSettings:
     # What a too-short export does: "error" stops the build with the reason; "skip" builds the
     # classifier tables without a model (a status row, no scores).
     short_history: str = "error"
-    algorithms: tuple[str, ...] = field(default=estimators.ALGORITHMS)
-    grains: tuple[str, ...] = field(default=estimators.GRAINS)
+    # algorithm_grain. The boosted model is tried at the global grain only: its partner and
+    # partition variants lost AUC to it on the sample and in every validation run, and cost the
+    # most to fit.
+    candidates: tuple[str, ...] = field(default=DEFAULT_CANDIDATES)
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> TrainingSettings:
@@ -314,15 +317,20 @@ def model_version(frame: pd.DataFrame, settings: TrainingSettings) -> tuple[str,
 
 
 def _fit_candidates(
-    settings: TrainingSettings, rows: pd.DataFrame, algorithms: tuple[str, ...], finest: str
+    settings: TrainingSettings, rows: pd.DataFrame
 ) -> dict[str, QuickChurnClassifier]:
-    """Every (algorithm, grain up to `finest`) candidate on `rows`: one fit per algorithm at the
-    finest grain, the coarser grains served from it (nothing is fitted twice)."""
+    """Every candidate on `rows`: one fit per algorithm at its finest candidate grain, the coarser
+    grains served from it (nothing is fitted twice)."""
     labels = rows["is_quick_churn"].astype(int).to_numpy()
+    grains: dict[str, list[str]] = {}
+    for name in settings.candidates:
+        algorithm, grain = name.split("_", 1)
+        grains.setdefault(algorithm, []).append(grain)
     out = {}
-    for algorithm in algorithms:
+    for algorithm, wanted in grains.items():
+        finest = max(wanted, key=estimators.GRAINS.index)
         fitted = settings.estimator(algorithm, finest).fit(rows, labels)
-        for grain in settings.grains[: settings.grains.index(finest) + 1]:
+        for grain in wanted:
             out[f"{algorithm}_{grain}"] = fitted.coarsened(grain)
     return out
 
@@ -429,12 +437,7 @@ def choose_grain(cv_overall: pd.DataFrame, algorithm: str) -> str:
 
 
 def _out_of_fold(
-    frame: pd.DataFrame,
-    windows: Windows,
-    settings: TrainingSettings,
-    algorithms: tuple[str, ...],
-    finest: str,
-    clock: _Clock,
+    frame: pd.DataFrame, windows: Windows, settings: TrainingSettings, clock: _Clock
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, QuickChurnClassifier]]:
     """Pooled out-of-fold scores of each candidate over the rolling-origin folds."""
     scored_parts: dict[str, list[pd.DataFrame]] = {}
@@ -444,7 +447,7 @@ def _out_of_fold(
         fit_rows = frame[frame["ftd_month"].isin(fit_cohorts)]
         scored_rows = frame[frame["ftd_month"].isin(scored_cohorts)]
         try:
-            fold = _fit_candidates(settings, fit_rows, algorithms, finest)
+            fold = _fit_candidates(settings, fit_rows)
         except ValueError as error:
             clock.log("fold %d skipped: %s", number, error)
             continue
@@ -475,9 +478,7 @@ def select_candidate(
     """(chosen candidate, cv evaluation rows, how it was chosen): every candidate scored out of
     fold on the rolling-origin folds, then the algorithm at the global grain and the grain for
     that algorithm chosen by their paired out-of-fold AUC gains."""
-    pooled, scored, candidates = _out_of_fold(
-        frame, windows, settings, settings.algorithms, settings.grains[-1], clock
-    )
+    pooled, scored, candidates = _out_of_fold(frame, windows, settings, clock)
     if not candidates or pooled["is_quick_churn"].nunique() < 2:
         note = (
             f"no cross-validation fold fits in the {len(windows.train)} train cohorts (each needs "
@@ -549,7 +550,7 @@ def train_and_evaluate(
     chosen, rows, selection_note = select_candidate(train, windows, settings, clock)
 
     try:
-        candidates = _fit_candidates(settings, train, settings.algorithms, settings.grains[-1])
+        candidates = _fit_candidates(settings, train)
     except ValueError as error:
         raise InsufficientHistoryError(
             f"the train cohorts ({windows.train[0]:%Y-%m}..{windows.train[-1]:%Y-%m}, "
