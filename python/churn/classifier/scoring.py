@@ -28,6 +28,7 @@ from churn.classifier.training import (
     default_artifact_path,
     training_frame,
 )
+from churn.warehouse import run_dbt
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,6 @@ def check_partner_id(files: list[str], partner_id: str | None) -> None:
 def build_features(export: str, workdir: Path, variables: dict) -> pd.DataFrame:
     """`dbt build --select +int_classifier__features` on the export in `workdir` (through the
     package's one dbt runner); returns the features table."""
-    from churn.warehouse import run_dbt
-
     run = run_dbt(
         [
             "build",

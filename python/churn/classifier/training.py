@@ -454,7 +454,7 @@ def _out_of_fold(
         for name, model in fold.items():
             scored_parts.setdefault(name, []).append(model.score_frame(scored_rows))
         rows_parts.append(scored_rows)
-        candidates = fold
+        candidates = candidates or fold  # the largest fold (the first) describes the rows
         clock.log(
             "cross-validation fold %d of %d: %s candidates fitted on %d players, scored %d",
             number,
