@@ -1,6 +1,7 @@
--- The default classifier on each out-of-time split (FTD cohorts, oldest to latest): size, base
--- rate, AUC, calibration. Training metrics are in-sample; calibration metrics in-sample for the
--- calibration step; test metrics are the honest ones.
+-- The default classifier on each evaluation split: `cv` (pooled out-of-fold scores of the
+-- rolling-origin folds inside the train cohorts, which chose it) and `test` (fitted on the train
+-- cohorts, scored on the test cohorts after the label-maturation gap): cohorts, size, base rate,
+-- AUC, calibration. The served model is refitted on every labelled cohort afterwards.
 with
 
 evaluation as (
@@ -9,20 +10,15 @@ evaluation as (
 ),
 
 labels as (
-    select
-        data_split,
-        min(ftd_month) as first_ftd_month,
-        max(ftd_month) as last_ftd_month,
-        max(quick_churn_months) as quick_churn_months
+    select max(quick_churn_months) as quick_churn_months
     from {{ ref('int_classifier__labels') }}
-    group by data_split
 ),
 
 final as (
     select
         evaluation.data_split,
-        labels.first_ftd_month,
-        labels.last_ftd_month,
+        evaluation.first_cohort as first_ftd_month,
+        evaluation.last_cohort as last_ftd_month,
         labels.quick_churn_months,
         evaluation.n_players,
         evaluation.base_rate,
@@ -33,8 +29,7 @@ final as (
         evaluation.expected_calibration_error,
         evaluation.calibration_slope
     from evaluation
-    inner join labels
-        on evaluation.data_split = labels.data_split
+    cross join labels
 )
 
 select * from final

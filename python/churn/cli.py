@@ -65,10 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-SCORE_DESCRIPTION = """`churn score --model <artifact> --input <export> --out <file>`: scores a new
-partner export with a saved model artifact, outside a dbt build of the warehouse (see
-churn.classifier.scoring and docs/classifier.md). Problems (a tampered or mismatched artifact, a
-missing file, an export dbt rejects) end with `error: <reason>` and exit code 2, not a trace.
+SCORE_DESCRIPTION = """`churn score [--model <artifact>] --input <export> --out <file>`: scores a
+new partner export with a saved model artifact (default: the CURRENT one of the artifact folder),
+outside a dbt build of the warehouse (see churn.classifier.scoring and docs/classifier.md).
+Problems (an unsigned, tampered or mismatched artifact, a missing file or --partner-id, an export
+dbt rejects) end with `error: <reason>` and exit code 2, not a trace.
 """
 
 
@@ -76,7 +77,6 @@ def score(argv: Sequence[str] | None = None) -> int:
     """`churn score`: scores an export with an artifact; returns the exit code."""
     from churn.artifact import ArtifactError
     from churn.classifier.scoring import ScoreError, score_export
-    from churn.project import project_dir
 
     parser = argparse.ArgumentParser(
         prog="churn score",
@@ -84,20 +84,22 @@ def score(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--model", required=True, type=Path, help="artifact folder (artifacts/<version>)"
+        "--model",
+        help="an artifact folder, or a version name in the artifact folder (env "
+        "CHURN_ARTIFACT_DIR, default artifacts/); default: the one its CURRENT pointer names",
     )
     parser.add_argument("--input", required=True, help="partner export: CSV/Parquet file or a glob")
     parser.add_argument("--out", required=True, type=Path, help="output file, .csv or .parquet")
-    parser.add_argument("--partner-id", help="partner id for an export without a partner_id column")
     parser.add_argument(
-        "--export-month", help="last month of the export (YYYY-MM-01); default: derived"
+        "--partner-id", help="partner id for an export without a partner_id column (required then)"
     )
-    parser.add_argument("--project-dir", type=Path, help="the dbt project (see churn.project)")
+    parser.add_argument(
+        "--export-month", help="last month of the export (YYYY-MM or YYYY-MM-01); default: derived"
+    )
     args = parser.parse_args(argv)
     try:
         scores = score_export(
-            args.model, args.input, args.out, args.partner_id, args.export_month,
-            project_dir(args.project_dir),
+            args.model, args.input, args.out, args.partner_id, args.export_month
         )
     except (ArtifactError, ScoreError, ProjectNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,9 +1,11 @@
-"""The classifier in the warehouse: labels, split and features on the bundled sample build, the
-artifact it saves, and `python -m churn score` on a small export cut from the sample, which must
-give the features and probabilities the warehouse gave (no leakage from later months)."""
+"""The classifier in the warehouse: labels, windows and features on the bundled sample build, the
+signed artifact it saves and points CURRENT at, and `python -m churn score` on a small export cut
+from the sample, which must give the features and probabilities the warehouse gave (no leakage
+from later months)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from churn.artifact import MODEL_FILE, QuickChurnClassifier
+from churn.artifact import MODEL_FILE, current_version
 from churn.classifier.features import FEATURE_SCHEMA
+from churn.classifier.model import load_quick_churn_model
 from churn.classifier.scoring import score_export
 from dbt_harness import PROJECT_DIR, DbtRun
 
@@ -58,7 +61,7 @@ def cli_run(artifact_path, earlier_export, tmp_path_factory):
     scores = score_export(
         artifact_path, str(earlier_export), out, export_month=CUTOFF, workdir=workdir / "warehouse"
     )
-    features = DbtRun(0, "", workdir / "warehouse" / "features.duckdb")
+    features = DbtRun(0, "", workdir / "warehouse" / "churn.duckdb")
     return scores, frame(features, "select * from intermediate.int_classifier__features"), out
 
 
@@ -66,8 +69,12 @@ def test_young_players_are_never_labelled(sample_build):
     ((young_labelled,),) = sample_build.query("""
         select count(*) from intermediate.int_classifier__labels
         where followup_months < quick_churn_months - 1 + churn_inactive_months
-            and (is_label_known or is_quick_churn is not null or data_split <> 'unlabelled')""")
+            and (is_label_known or is_quick_churn is not null)""")
     assert young_labelled == 0
+    ((young_in_a_window,),) = sample_build.query("""
+        select count(*) from marts.churn_quick_scores
+        where (data_split = 'unlabelled') <> (not is_label_known)""")
+    assert young_in_a_window == 0
     # Young players already seen churning quickly stay unlabelled too.
     ((young_churned,),) = sample_build.query("""
         select count(*) from intermediate.int_classifier__labels
@@ -75,17 +82,22 @@ def test_young_players_are_never_labelled(sample_build):
     assert young_churned > 0
 
 
-def test_split_is_out_of_time_by_ftd_cohort(sample_build):
+def test_windows_are_out_of_time_with_the_maturation_gap(sample_build):
     cohorts = dict(
         (split, (first, last, n))
         for split, first, last, n in sample_build.query("""
         select data_split, min(ftd_month), max(ftd_month), count(distinct ftd_month)
-        from intermediate.int_classifier__labels group by data_split""")
+        from marts.churn_quick_scores group by data_split""")
     )
-    assert cohorts["train"][1] < cohorts["calibration"][0]
-    assert cohorts["calibration"][1] < cohorts["test"][0]
+    assert cohorts["train"][1] < cohorts["gap"][0]
+    assert cohorts["gap"][1] < cohorts["test"][0]
     assert cohorts["test"][1] < cohorts["unlabelled"][0]
-    assert cohorts["calibration"][2] == cohorts["test"][2] == 12
+    assert cohorts["gap"][2] == 5 and cohorts["test"][2] == 12
+    ((cv_last, test_first),) = sample_build.query("""
+        select max(case when data_split = 'cv' then last_cohort end),
+               min(case when data_split = 'test' then first_cohort end)
+        from marts.churn_classifier_evaluation""")
+    assert cv_last == cohorts["train"][1] and test_first == cohorts["test"][0]
 
 
 def test_features_come_from_the_decision_window(sample_build):
@@ -107,16 +119,22 @@ def test_features_come_from_the_decision_window(sample_build):
 def test_the_build_saves_a_verified_default_artifact_and_scores_everyone(
     sample_build, artifact_path
 ):
-    model = QuickChurnClassifier.load(artifact_path)
+    model = load_quick_churn_model(artifact_path)
+    assert current_version(artifact_path.parent) == artifact_path.name
     ((version, n_scored, n_features, n_null),) = sample_build.query("""
         select max(model_version), count(*),
                (select count(*) from intermediate.int_classifier__features),
                count(*) - count(quick_churn_probability)
         from marts.churn_quick_scores""")
-    assert version == model.version == artifact_path.name
+    assert version == model.card_["version"] == artifact_path.name
     assert n_scored == n_features and n_null == 0
-    assert set(model.card["metrics"]) == {"train", "calibration", "test"}
-    assert model.card["metrics"]["test"]["roc_auc"] > 0.7
+    assert set(model.card_["metrics"]) == {"cv", "test"}
+    assert model.card_["metrics"]["test"]["roc_auc"] > 0.7
+    # The served model saw every labelled cohort, the newest test cohort included.
+    ((last_labelled,),) = sample_build.query(
+        "select max(ftd_month) from intermediate.int_classifier__labels where is_label_known"
+    )
+    assert model.card_["cohorts"]["served_model_fitted_on"]["last"] == f"{last_labelled}"
     parquet = list(
         (sample_build.database.parent / "exports/churn_quick_scores").glob(
             "partner_id=*/geo=*/*.parquet"
@@ -158,12 +176,13 @@ def test_score_cli_gives_the_warehouse_probabilities(sample_build, cli_run, arti
     assert (both["risk_band_cli"] == both["risk_band_warehouse"]).all()
 
 
-def _score(*args: str) -> subprocess.CompletedProcess:
+def _score(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "churn", "score", *args],
         capture_output=True,
         text=True,
         cwd=PROJECT_DIR,
+        env=env,
     )
 
 
@@ -175,6 +194,12 @@ def test_score_cli_refuses_bad_input_with_a_clear_message(artifact_path, earlier
         byte = handle.read(1)
         handle.seek(100)
         handle.write(bytes([byte[0] ^ 0xFF]))
+    unsigned = tmp_path / "unsigned"
+    shutil.copytree(artifact_path, unsigned)
+    (unsigned / "manifest.sig").unlink()
+    no_partner = tmp_path / "no_partner.csv"
+    raw = pd.read_csv(earlier_export, dtype=str)
+    raw.drop(columns="partner_id").to_csv(no_partner, index=False)
     cases = [
         (
             [
@@ -190,13 +215,48 @@ def test_score_cli_refuses_bad_input_with_a_clear_message(artifact_path, earlier
         (
             [
                 "--model",
+                str(unsigned),
+                "--input",
+                str(earlier_export),
+                "--out",
+                str(tmp_path / "a.csv"),
+            ],
+            "is not signed",
+        ),
+        (
+            [
+                "--model",
+                str(artifact_path),
+                "--input",
+                str(no_partner),
+                "--out",
+                str(tmp_path / "a.csv"),
+            ],
+            "has no partner_id column: pass --partner-id",
+        ),
+        (
+            [
+                "--model",
+                str(artifact_path),
+                "--input",
+                str(earlier_export),
+                "--partner-id",
+                "H' || 'X",
+                "--out",
+                str(tmp_path / "a.csv"),
+            ],
+            "is not a partner id",
+        ),
+        (
+            [
+                "--model",
                 str(tmp_path),
                 "--input",
                 str(earlier_export),
                 "--out",
                 str(tmp_path / "a.csv"),
             ],
-            "not a model artifact",
+            "neither a model artifact nor a folder with a CURRENT pointer",
         ),
         (
             [
@@ -236,3 +296,21 @@ def test_score_cli_reports_an_export_dbt_rejects(artifact_path, earlier_export, 
     assert completed.returncode == 2
     assert "missing required column(s): ftd_date" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_score_cli_takes_the_current_artifact_by_default_or_a_version_by_name(
+    sample_build, artifact_path, earlier_export, tmp_path
+):
+    env = {**os.environ, "CHURN_ARTIFACT_DIR": str(artifact_path.parent)}
+    by_default = _score(
+        "--input", str(earlier_export), "--export-month", CUTOFF, "--out",
+        str(tmp_path / "a.parquet"), env=env,
+    )
+    assert by_default.returncode == 0, by_default.stderr
+    by_name = _score(
+        "--model", artifact_path.name, "--input", str(earlier_export), "--export-month", CUTOFF,
+        "--out", str(tmp_path / "b.parquet"), env=env,
+    )
+    assert by_name.returncode == 0, by_name.stderr
+    first, second = (pd.read_parquet(tmp_path / name) for name in ("a.parquet", "b.parquet"))
+    assert (first["model_version"] == artifact_path.name).all() and first.equals(second)

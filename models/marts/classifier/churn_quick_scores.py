@@ -1,12 +1,12 @@
-"""Every scored player's probability of quick churn at the decision point, from the default model
-artifact (loaded from disk and verified, exactly as `python -m churn score` would)."""
+"""Every scored player's probability of quick churn at the decision point, from the artifact the
+evaluation saved (loaded from disk and verified, exactly as `churn score` would)."""
 
-from churn.classifier.pipeline import score_players
+from churn.classifier.scoring import score_players
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    features = dbt.ref("int_classifier__features").df()
-    labels = dbt.ref("int_classifier__labels").df()
-    evaluation = dbt.ref("churn_classifier_evaluation").df()
+    features = dbt.ref("int_classifier__features").arrow().read_all().to_pandas()
+    labels = dbt.ref("int_classifier__labels").arrow().read_all().to_pandas()
+    evaluation = dbt.ref("churn_classifier_evaluation").arrow().read_all().to_pandas()
     return score_players(features, labels, evaluation)

@@ -1,8 +1,9 @@
 {#- Predicted and observed quick-churn rates per partition x product x channel (ben_login_id), so a
     segment's likelihood can be read in SQL. Predicted rates average the default model's
     probabilities; observed rates count quick churners among players whose label is known, with a
-    Wilson 95% interval. The test columns compare both on the test cohorts only, which the model
-    never saw; the labelled columns include the training cohorts (in-sample predictions). -#}
+    Wilson 95% interval. The served model is refitted on every labelled cohort, so both the
+    labelled and the test columns compare in-sample predictions (the out-of-sample figures are
+    the `test` rows of churn_classifier_evaluation); the test columns are the latest cohorts. -#}
 {%- set z = normal_quantile_975() | trim -%}
 
 with scores as (

@@ -1,5 +1,7 @@
-"""Quick-churn classifier: features schema, estimators, metrics and the dbt entry points.
+"""Quick-churn classifier: feature schema (`features`), pipelines and calibration (`estimators`),
+the scikit-learn-style model (`model`), metrics (`metrics`), selection / evaluation / refit
+(`training`) and scoring (`scoring`).
 
-The label, the features and the split are built in SQL (`int_classifier__*`); this package fits,
-calibrates, evaluates and scores. The trained model is delivered by `churn.artifact`.
+The label and the features are built in SQL (`int_classifier__*`); this package chooses, fits,
+evaluates and scores. Artifacts are saved and verified by `churn.artifact`.
 """

@@ -5,8 +5,10 @@
 - `boosted`: scikit-learn's HistGradientBoostingClassifier with native categories for the few-level
   columns and the same target encodings.
 
-Both are calibrated on the calibration slice by beta calibration:
-logit(p) = c + a log(raw) - b log(1 - raw), Platt scaling when a = b.
+Both are calibrated by beta calibration, logit(p) = c + a log(raw) - b log(1 - raw) (Platt scaling
+when a = b), fitted on cross-fitted raw probabilities: each player's raw probability comes from a
+pipeline that did not see them; the served pipeline is then fitted on every row (scikit-learn's
+CalibratedClassifierCV with ensemble=False does the same). No rows are held back from the model.
 
 Grain: `global` fits one model on every partition (partition identity is a target-encoded input);
 `partner` adds one model per partner with enough labelled players; `partition` adds one per
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -101,15 +104,15 @@ def build_pipeline(algorithm: str, seed: int) -> Pipeline:
             verbose_feature_names_out=False,
         ).set_output(transform="pandas")
         model = HistGradientBoostingClassifier(
-            learning_rate=0.05,
-            max_iter=500,
+            learning_rate=0.1,
+            max_iter=300,
             max_leaf_nodes=8,
             min_samples_leaf=80,
             l2_regularization=1.0,
             categorical_features=LOW_CARDINALITY_INPUTS,
             early_stopping=True,
             validation_fraction=0.15,
-            n_iter_no_change=30,
+            n_iter_no_change=15,
             random_state=seed,
         )
         return Pipeline([("columns", columns), ("model", model)])
@@ -131,12 +134,11 @@ class CalibratedModel:
     weight_log_1mp: float
     intercept: float
     n_train: int
-    n_calibration: int
 
     def predict(self, inputs: pd.DataFrame) -> np.ndarray:
         raw = self.pipeline.predict_proba(inputs)[:, 1]
         weights = np.array([self.weight_log_p, self.weight_log_1mp])
-        return 1 / (1 + np.exp(-(self.intercept + _beta_inputs(raw) @ weights)))
+        return expit(self.intercept + _beta_inputs(raw) @ weights)
 
 
 def beta_calibration(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
@@ -154,18 +156,19 @@ def beta_calibration(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float,
 
 
 def fit_calibrated(
-    algorithm: str,
-    seed: int,
-    train: pd.DataFrame,
-    train_labels: np.ndarray,
-    calibration: pd.DataFrame,
-    calibration_labels: np.ndarray,
+    algorithm: str, seed: int, inputs: pd.DataFrame, labels: np.ndarray, folds: int
 ) -> CalibratedModel:
-    """Fits on the training slice, then calibrates on the calibration slice."""
+    """Beta calibration fitted on `folds`-fold cross-fitted raw probabilities, then the pipeline
+    fitted on every row."""
+    raw = np.empty(len(labels))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with single_threaded():
-        pipeline = build_pipeline(algorithm, seed).fit(train, train_labels)
-        weights = beta_calibration(pipeline.predict_proba(calibration)[:, 1], calibration_labels)
-    return CalibratedModel(pipeline, *weights, len(train), len(calibration))
+        for fit_rows, held_out in splitter.split(inputs, labels):
+            fold = build_pipeline(algorithm, seed).fit(inputs.iloc[fit_rows], labels[fit_rows])
+            raw[held_out] = fold.predict_proba(inputs.iloc[held_out])[:, 1]
+        weights = beta_calibration(raw, labels)
+        pipeline = build_pipeline(algorithm, seed).fit(inputs, labels)
+    return CalibratedModel(pipeline, *weights, len(labels))
 
 
 def submodel_keys(partner_id: pd.Series, partition_key: pd.Series, grain: str) -> list[pd.Series]:
@@ -190,13 +193,7 @@ def route(
     return served
 
 
-def is_trainable(
-    labels: np.ndarray, n_calibration_labels: np.ndarray, min_train: int, min_calibration: int
-) -> bool:
-    """Enough players in both slices and both classes present in each."""
-    return (
-        len(labels) >= min_train
-        and len(n_calibration_labels) >= min_calibration
-        and len(np.unique(labels)) == 2
-        and len(np.unique(n_calibration_labels)) == 2
-    )
+def is_trainable(labels: np.ndarray, min_players: int, folds: int) -> bool:
+    """Enough players, and each outcome often enough for every calibration fold to hold both."""
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=2)
+    return len(labels) >= min_players and counts.min() >= 2 * folds

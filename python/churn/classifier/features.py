@@ -2,7 +2,9 @@
 
 The raw columns are those of `intermediate.int_classifier__features` (built in SQL from months
 <= the decision month only). `prepare` adds what is pure arithmetic on one row: the partition key,
-signed logs of money and day counts, a placeholder for a missing tracker. It lives in the package,
+signed logs of money and day counts, cyclic terms of the calendar month, a placeholder for a
+missing tracker. No feature measures calendar time itself (such as months since a state's launch):
+it would act as a trend and extrapolate beyond the training cohorts. It lives in the package,
 not in the saved model, so an artifact holds only scikit-learn objects.
 """
 
@@ -19,7 +21,6 @@ FEATURE_SCHEMA: dict[str, str] = {
     "ben_login_id": "category",
     "tracker_id": "category",
     "ftd_calendar_month": "integer",
-    "months_since_launch": "integer",
     "reg_to_ftd_days": "integer",
     "days_to_decision": "integer",
     "has_first_bet": "boolean",
@@ -45,11 +46,12 @@ NUMERIC_INPUTS = [
     "days_to_decision",
     "has_first_bet",
     "log_ftd_to_first_bet_days",
-    "months_since_launch",
     "decision_active_months",
+    "season_sin",
+    "season_cos",
 ]
 # Few levels: one-hot for the logistic model, native categories for the boosted one.
-LOW_CARDINALITY_INPUTS = ["geo", "product", "ben_login_id", "ftd_calendar_month"]
+LOW_CARDINALITY_INPUTS = ["geo", "product", "ben_login_id"]
 # Many levels (about 1,500 trackers, 2,000 partitions in production): cross-fitted target encoding.
 HIGH_CARDINALITY_INPUTS = ["tracker_id", "partition_key", "partner_id"]
 MODEL_INPUTS = NUMERIC_INPUTS + LOW_CARDINALITY_INPUTS + HIGH_CARDINALITY_INPUTS
@@ -67,7 +69,6 @@ PASSED = [
     "ngr_per_handle",
     "ngr_per_deposit",
     "days_to_decision",
-    "months_since_launch",
     "decision_active_months",
 ]
 
@@ -111,7 +112,10 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     out["has_first_bet"] = frame["has_first_bet"].astype("float64")
     for name in ["geo", "product", "ben_login_id", "tracker_id", "partner_id"]:
         out[name] = _text(frame[name])
-    out["ftd_calendar_month"] = _text(frame["ftd_calendar_month"].astype("Int64"))
+    # Seasonality as a point on the year's circle: a calendar month missing from training still
+    # gets a value between its neighbours (a one-hot level would be silently ignored).
+    angle = 2 * np.pi * (frame["ftd_calendar_month"].astype("float64") - 1) / 12
+    out["season_sin"], out["season_cos"] = np.sin(angle), np.cos(angle)
     out["partition_key"] = out["partner_id"] + "|" + out["geo"]
     return out[MODEL_INPUTS].replace([np.inf, -np.inf], np.nan)
 

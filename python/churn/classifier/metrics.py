@@ -1,9 +1,10 @@
 """Evaluation metrics of a probabilistic binary classifier, with seeded bootstrap intervals.
 
-ROC-AUC and average precision are computed from counts per distinct score, so one sort serves
-every bootstrap resample: a resample is a vector of multinomial counts (weights) over the players,
-and the metrics are weighted sums. The same seed gives the same resamples for every model scored
-on the same players, which makes differences between models paired.
+ROC-AUC and average precision are computed from weights per distinct score, so one sort serves
+every bootstrap resample: all replicates are one (resamples x players) weight matrix (Poisson
+bootstrap weights, or multinomial counts), and each metric is a handful of cumulative sums over
+its rows. The same seed gives the same resamples for every model scored on the same players, which
+makes differences between models paired.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 EPSILON = 1e-6
 N_CALIBRATION_BINS = 10
@@ -89,6 +91,14 @@ def bootstrap_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
     return counts.astype(np.float32)
 
 
+def poisson_bootstrap_weights(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """Poisson(1) bootstrap weights, shape (n_resamples, n): each player's weight in each
+    resample, drawn independently (no multinomial coupling), so the matrix is drawn in one call
+    and a slice's resamples do not depend on the other slices."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    return rng.poisson(1.0, size=(n_resamples, n)).astype(np.float32)
+
+
 def percentile_interval(values: np.ndarray) -> tuple[float, float]:
     """The central 95% of the finite bootstrap values (NaN when there are none)."""
     finite = values[np.isfinite(values)]
@@ -127,7 +137,7 @@ def calibration_slope_intercept(labels, scores, max_iterations: int = 50) -> tup
     design = np.column_stack([np.ones_like(p), logit(p)])
     beta = np.array([0.0, 1.0])
     for _ in range(max_iterations):
-        fitted = 1 / (1 + np.exp(-(design @ beta)))
+        fitted = expit(design @ beta)
         gradient = design.T @ (y - fitted)
         hessian = (design * (fitted * (1 - fitted))[:, None]).T @ design
         try:

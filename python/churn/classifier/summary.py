@@ -1,6 +1,7 @@
 """`python -m churn.classifier.summary [--database warehouse/churn.duckdb]`: prints the
-classifier's evaluation from a built warehouse: every candidate on the test cohorts, the paired AUC
-gains, the default and how its per-partition test AUCs spread (docs/classifier.md quotes it)."""
+classifier's evaluation from a built warehouse: every candidate out of fold (`cv`, which chose the
+default) and on the test cohorts, the paired AUC gains, the default and how its per-partition test
+AUCs spread."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ import duckdb
 import pandas as pd
 
 CANDIDATES = """
-select model_name, is_default, n_players, base_rate, roc_auc, roc_auc_lower, roc_auc_upper, pr_auc,
-       log_loss, brier_score, expected_calibration_error as ece, calibration_slope,
+select data_split, model_name, is_default, n_players, base_rate, roc_auc, roc_auc_lower,
+       roc_auc_upper, pr_auc, log_loss, brier_score, expected_calibration_error as ece,
+       calibration_slope,
        calibration_intercept, top_decile_lift, top_decile_capture, n_submodels,
        roc_auc_gain_vs_logistic, roc_auc_gain_vs_logistic_lower, roc_auc_gain_vs_logistic_upper,
        roc_auc_gain_vs_global, roc_auc_gain_vs_global_lower, roc_auc_gain_vs_global_upper,
        model_version, artifact_path
 from marts.churn_classifier_evaluation
-where data_split = 'test' and slice_type = 'overall'
-order by algorithm desc, case grain when 'global' then 0 when 'partner' then 1 else 2 end
+where slice_type = 'overall'
+order by data_split, algorithm desc,
+    case grain when 'global' then 0 when 'partner' then 1 else 2 end
 """
 PARTITIONS = """
 select count(*) as partitions, sum(n_players) as players, min(roc_auc) as min_auc,
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             print("no trained classifier in this warehouse")
             return 1
         spread = connection.sql(PARTITIONS.format(min_players=args.min_partition_players)).df()
-    default = candidates[candidates["is_default"]].iloc[0]
+    default = candidates[candidates["is_default"] & (candidates["data_split"] == "test")].iloc[0]
     print(
         f"model version {default['model_version']}; default {default['model_name']}; "
         f"artifact {default['artifact_path']}"
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     table = pd.DataFrame(
         {
+            "split": candidates["data_split"],
             "model": candidates["model_name"],
             "roc_auc [95% CI]": _interval(candidates, "roc_auc"),
             "pr_auc": candidates["pr_auc"].round(4),
@@ -86,15 +90,16 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     print(table.to_string(index=False))
-    print("\npaired AUC gains on the test cohorts [bootstrap 95% CI]")
+    print("\npaired AUC gains [bootstrap 95% CI]")
     gains = pd.DataFrame(
         {
+            "split": candidates["data_split"],
             "model": candidates["model_name"],
             "vs logistic (same grain)": _interval(candidates, "roc_auc_gain_vs_logistic"),
             "vs global (same algorithm)": _interval(candidates, "roc_auc_gain_vs_global"),
         }
     )
-    print(gains[(gains.iloc[:, 1] != "") | (gains.iloc[:, 2] != "")].to_string(index=False))
+    print(gains[(gains.iloc[:, 2] != "") | (gains.iloc[:, 3] != "")].to_string(index=False))
     row = spread.iloc[0]
     if row["partitions"]:
         print(

@@ -4,7 +4,8 @@
     inside months 0..d (`qp_date` is the first bet as of the export, so a later date must not leak).
     Left-truncated players (FTD before the data window) are not scored: their decision point
     precedes the data. Players whose decision window is not yet complete at the export month are
-    not scored either. -#}
+    not scored either. No feature measures calendar time (months since a state's launch acted as a
+    trend and over-predicted recent cohorts); the calendar month enters as a season. -#}
 {%- set decision_month = var('decision_month') -%}
 
 with players as (
@@ -25,12 +26,6 @@ panel as (
 export_window as (
 
     select * from {{ ref('int_export_window') }}
-
-),
-
-state_launches as (
-
-    select * from {{ ref('state_launch_months') }}
 
 ),
 
@@ -74,8 +69,6 @@ final as (
         decision_window.tracker_id,
         cast({{ dbt.datediff(dbt.date_trunc('year', 'decision_window.ftd_month'),
             'decision_window.ftd_month', 'month') }} + 1 as integer) as ftd_calendar_month,
-        cast({{ dbt.datediff('state_launches.launch_month', 'decision_window.ftd_month', 'month') }}
-            as integer) as months_since_launch,
         cast({{ dbt.datediff('decision_window.reg_date', 'decision_window.ftd_date', 'day') }}
             as integer) as reg_to_ftd_days,
         cast({{ dbt.datediff('decision_window.ftd_date', 'decision_window.decision_window_end', 'day') }}
@@ -102,8 +95,6 @@ final as (
     from decision_window
     left join window_money
         on decision_window.player_id = window_money.player_id
-    left join state_launches
-        on decision_window.geo = state_launches.state_code
 
 )
 

@@ -4,12 +4,10 @@
     earlier is complete by month H - 1 + K at the latest, so the label is known exactly when the
     export month is at least H - 1 + K months after the FTD month. Younger players get no label (null),
     never "retained": a player who has not churned yet may still churn by month H.
-    Split by FTD cohort: the latest `classifier_test_cohorts` labelled cohorts are the test slice,
-    the `classifier_calibration_cohorts` before them the calibration slice, earlier ones train. -#}
+    The windows (train | gap | test cohorts) are sized to the data by the classifier package
+    (churn.classifier.training); `label_maturation_months` is the gap it leaves. -#}
 {%- set h = var('quick_churn_months') -%}
 {%- set k = var('churn_inactive_months') -%}
-{%- set test_cohorts = var('classifier_test_cohorts') -%}
-{%- set calibration_cohorts = var('classifier_calibration_cohorts') -%}
 
 with features as (
 
@@ -54,9 +52,7 @@ labelled as (
 
     select
         observed.*,
-        observed.followup_months >= {{ h - 1 + k }} as is_label_known,
-        {{ dbt.datediff('observed.ftd_month', 'observed.last_labelled_cohort', 'month') }}
-            as cohorts_before_last_labelled
+        observed.followup_months >= {{ h - 1 + k }} as is_label_known
     from observed
 
 ),
@@ -74,17 +70,11 @@ final as (
         is_label_known,
         case when is_label_known then is_churned and survival_months <= {{ h }} end
             as is_quick_churn,
-        case
-            when not is_label_known then 'unlabelled'
-            when cohorts_before_last_labelled < {{ test_cohorts }} then 'test'
-            when cohorts_before_last_labelled < {{ test_cohorts + calibration_cohorts }}
-                then 'calibration'
-            else 'train'
-        end as data_split,
         last_labelled_cohort,
         export_month,
         {{ h }} as quick_churn_months,
-        {{ k }} as churn_inactive_months
+        {{ k }} as churn_inactive_months,
+        {{ h - 1 + k }} as label_maturation_months
     from labelled
 
 )

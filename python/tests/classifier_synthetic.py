@@ -1,12 +1,12 @@
-"""Small synthetic feature and label frames in the warehouse's schema, for tests and examples:
-the classifier can be fitted in a second without building the warehouse."""
+"""Small synthetic feature and label frames in the warehouse's schema, for the classifier tests:
+the classifier can be fitted in seconds without building the warehouse."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from churn.classifier.features import FEATURE_SCHEMA
+from scipy.special import expit
 
 
 def synthetic_features(n_players: int = 3000, seed: int = 0) -> pd.DataFrame:
@@ -47,7 +47,6 @@ def synthetic_features(n_players: int = 3000, seed: int = 0) -> pd.DataFrame:
         }
     )
     frame["ftd_calendar_month"] = frame["ftd_month"].dt.month
-    frame["months_since_launch"] = rng.integers(0, 60, n_players)
     frame["handle_per_deposit"] = frame["decision_handle"] / frame["decision_deposit"]
     frame["ngr_per_handle"] = frame["decision_ngr"] / frame["decision_handle"].where(handle > 0)
     frame["ngr_per_deposit"] = frame["decision_ngr"] / frame["decision_deposit"]
@@ -56,14 +55,10 @@ def synthetic_features(n_players: int = 3000, seed: int = 0) -> pd.DataFrame:
 
 
 def synthetic_labels(
-    features: pd.DataFrame,
-    seed: int = 0,
-    test_cohorts: int = 6,
-    calibration_cohorts: int = 6,
-    unlabelled_cohorts: int = 3,
+    features: pd.DataFrame, seed: int = 0, unlabelled_cohorts: int = 5
 ) -> pd.DataFrame:
-    """Labels and the out-of-time split for `synthetic_features`: the latest cohorts unlabelled,
-    the test and calibration cohorts before them, training before that."""
+    """Labels for `synthetic_features` like `int_classifier__labels`: the latest cohorts not yet
+    labelled, the export month one month after the latest cohort plus the unlabelled span."""
     rng = np.random.Generator(np.random.PCG64(seed + 1))
     score = (
         1.0
@@ -73,27 +68,14 @@ def synthetic_labels(
         + features["partner_id"].map({"P01": 0.0, "P02": 0.5, "P03": -0.5})
         + 0.4 * (features["tracker_id"].fillna("").str[-1:] == "7")
     )
-    churned = rng.random(len(features)) < 1 / (1 + np.exp(-score))
+    churned = rng.random(len(features)) < expit(score)
     cohorts = sorted(features["ftd_month"].unique())
-    rank = features["ftd_month"].map(
-        {month: len(cohorts) - 1 - i for i, month in enumerate(cohorts)}
-    )
-    split = np.select(
-        [
-            rank < unlabelled_cohorts,
-            rank < unlabelled_cohorts + test_cohorts,
-            rank < unlabelled_cohorts + test_cohorts + calibration_cohorts,
-        ],
-        ["unlabelled", "test", "calibration"],
-        "train",
-    )
-    known = split != "unlabelled"
+    known = features["ftd_month"] < cohorts[len(cohorts) - unlabelled_cohorts]
     return pd.DataFrame(
         {
             "player_id": features["player_id"],
             "is_label_known": known,
             "is_quick_churn": pd.array(np.where(known, churned, None), dtype="boolean"),
-            "data_split": split,
             "export_month": max(cohorts),
         }
     )
