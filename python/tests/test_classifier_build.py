@@ -18,7 +18,7 @@ from churn.artifact import MODEL_FILE, current_version
 from churn.classifier.features import FEATURE_SCHEMA
 from churn.classifier.model import load_quick_churn_model
 from churn.classifier.scoring import score_export
-from dbt_harness import PROJECT_DIR, DbtRun
+from dbt_harness import PROJECT_DIR, DbtRun, run_dbt
 
 CUTOFF = "2022-06-01"
 PARTNER = "P01"
@@ -314,3 +314,22 @@ def test_score_cli_takes_the_current_artifact_by_default_or_a_version_by_name(
     assert by_name.returncode == 0, by_name.stderr
     first, second = (pd.read_parquet(tmp_path / name) for name in ("a.parquet", "b.parquet"))
     assert (first["model_version"] == artifact_path.name).all() and first.equals(second)
+
+
+def test_a_too_short_export_stops_the_build_saying_how_many_cohorts_it_has(tmp_path):
+    """Eight months of one partner: 3 labelled cohorts, 7 needed. The build fails in the
+    classifier with that sentence (never null scores with a green build)."""
+    raw = pd.read_csv(PROJECT_DIR / "data/sample/activity.csv.gz", dtype=str, keep_default_na=False)
+    month = pd.to_datetime(raw["activity_month"], format="%Y-%m-%d", errors="coerce")
+    ftd = pd.to_datetime(raw["ftd_date"], format="%Y-%m-%d", errors="coerce")
+    keep = (raw["partner_id"] == PARTNER) & month.between("2024-05-01", "2024-12-01")
+    export = tmp_path / "short.csv"
+    raw[keep & ftd.ge("2024-05-01")].to_csv(export, index=False)
+    run = run_dbt(
+        ["build", "--select", "+churn_quick_scores", "--exclude-resource-type", "unit_test"],
+        tmp_path / "warehouse",
+        {"raw_activity_path": str(export)},
+    )
+    assert run.returncode != 0
+    assert "needs at least 7 labelled FTD cohorts" in run.output
+    assert "this export has 3 (2024-05..2024-07)" in run.output

@@ -6,9 +6,10 @@
   columns and the same target encodings.
 
 Both are calibrated by beta calibration, logit(p) = c + a log(raw) - b log(1 - raw) (Platt scaling
-when a = b), fitted on cross-fitted raw probabilities: each player's raw probability comes from a
-pipeline that did not see them; the served pipeline is then fitted on every row (scikit-learn's
-CalibratedClassifierCV with ensemble=False does the same). No rows are held back from the model.
+when a = b), fitted on cross-fitted raw probabilities: k pipelines, each fitted on all rows but one
+fold, give every player a raw probability from a pipeline that did not see them; predictions
+average the k calibrated pipelines (scikit-learn's CalibratedClassifierCV with ensemble=True).
+Every row reaches k - 1 of the k pipelines; none is held back from the model as a whole.
 
 Grain: `global` fits one model on every partition (partition identity is a target-encoded input);
 `partner` adds one model per partner with enough labelled players; `partition` adds one per
@@ -126,19 +127,22 @@ def _beta_inputs(raw: np.ndarray) -> np.ndarray:
 
 @dataclass
 class CalibratedModel:
-    """A fitted pipeline and its beta calibration:
-    P = sigmoid(intercept + weight_log_p x log(raw) - weight_log_1mp x log(1 - raw))."""
+    """Cross-fitted pipelines and their shared beta calibration: P is the mean over the pipelines
+    of sigmoid(intercept + weight_log_p x log(raw) - weight_log_1mp x log(1 - raw))."""
 
-    pipeline: Pipeline
+    pipelines: list[Pipeline]
     weight_log_p: float
     weight_log_1mp: float
     intercept: float
     n_train: int
 
     def predict(self, inputs: pd.DataFrame) -> np.ndarray:
-        raw = self.pipeline.predict_proba(inputs)[:, 1]
         weights = np.array([self.weight_log_p, self.weight_log_1mp])
-        return expit(self.intercept + _beta_inputs(raw) @ weights)
+        calibrated = [
+            expit(self.intercept + _beta_inputs(pipeline.predict_proba(inputs)[:, 1]) @ weights)
+            for pipeline in self.pipelines
+        ]
+        return np.mean(calibrated, axis=0)
 
 
 def beta_calibration(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
@@ -158,17 +162,19 @@ def beta_calibration(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float,
 def fit_calibrated(
     algorithm: str, seed: int, inputs: pd.DataFrame, labels: np.ndarray, folds: int
 ) -> CalibratedModel:
-    """Beta calibration fitted on `folds`-fold cross-fitted raw probabilities, then the pipeline
-    fitted on every row."""
+    """`folds` pipelines, each fitted on all rows but one fold; the beta calibration is fitted on
+    the pooled held-out raw probabilities, so it maps exactly the kind of output it is applied to
+    (scikit-learn's CalibratedClassifierCV with ensemble=True); predictions average the folds."""
     raw = np.empty(len(labels))
+    pipelines = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with single_threaded():
         for fit_rows, held_out in splitter.split(inputs, labels):
-            fold = build_pipeline(algorithm, seed).fit(inputs.iloc[fit_rows], labels[fit_rows])
-            raw[held_out] = fold.predict_proba(inputs.iloc[held_out])[:, 1]
+            pipeline = build_pipeline(algorithm, seed).fit(inputs.iloc[fit_rows], labels[fit_rows])
+            raw[held_out] = pipeline.predict_proba(inputs.iloc[held_out])[:, 1]
+            pipelines.append(pipeline)
         weights = beta_calibration(raw, labels)
-        pipeline = build_pipeline(algorithm, seed).fit(inputs, labels)
-    return CalibratedModel(pipeline, *weights, len(labels))
+    return CalibratedModel(pipelines, *weights, len(labels))
 
 
 def submodel_keys(partner_id: pd.Series, partition_key: pd.Series, grain: str) -> list[pd.Series]:

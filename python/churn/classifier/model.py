@@ -24,7 +24,7 @@ from churn.classifier.features import FEATURE_SCHEMA, MODEL_INPUTS, prepare
 # The estimator's defaults, set here once; a dbt build overrides them through its vars.
 DEFAULT_SEED = 42
 DEFAULT_MIN_SUBMODEL_PLAYERS = 1500
-DEFAULT_CALIBRATION_FOLDS = 2
+DEFAULT_CALIBRATION_FOLDS = 3
 DEFAULT_RISK_BAND_EDGES = (0.5, 0.7, 0.85)
 # Below this many labelled players even the global model is not fitted.
 MIN_GLOBAL_PLAYERS = 200
@@ -34,7 +34,7 @@ RISK_BAND_NAMES = {
     3: ("low", "medium", "high", "very_high"),
 }
 ARTIFACT_KIND = "quick_churn_classifier"
-STATE_FIELDS = ("pipeline", "weight_log_p", "weight_log_1mp", "intercept", "n_train")
+STATE_FIELDS = ("pipelines", "weight_log_p", "weight_log_1mp", "intercept", "n_train")
 
 
 class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
@@ -42,8 +42,8 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
 
     `algorithm`: `logistic` or `boosted`. `grain`: `global`, `partner` or `partition`; a finer grain
     fits its own sub-model only for a partner / partition with at least `min_submodel_players`
-    labelled players (both outcomes), and serves the rest from the parent. Each sub-model is
-    beta-calibrated on `calibration_folds`-fold cross-fitted probabilities.
+    labelled players (both outcomes), and serves the rest from the parent. Each sub-model averages
+    `calibration_folds` cross-fitted pipelines, beta-calibrated on their held-out probabilities.
     """
 
     def __init__(
@@ -195,7 +195,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
             "n_train": int(self.n_train_),
             "submodels": {
                 key: {
-                    "pipeline": model.pipeline,
+                    "pipelines": list(model.pipelines),
                     "weight_log_p": model.weight_log_p,
                     "weight_log_1mp": model.weight_log_1mp,
                     "intercept": model.intercept,
@@ -221,14 +221,15 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
                     f"sub-model {key} is incomplete: the artifact was written by another version "
                     "of churn; retrain it"
                 )
-            names = list(getattr(entry["pipeline"], "feature_names_in_", []))
-            if names != list(MODEL_INPUTS):
+            pipelines = list(entry["pipelines"])
+            names = [list(getattr(pipeline, "feature_names_in_", [])) for pipeline in pipelines]
+            if not pipelines or any(name != list(MODEL_INPUTS) for name in names):
                 raise ValueError(
-                    f"sub-model {key} was fitted on inputs {names}, this package prepares "
+                    f"sub-model {key} was fitted on inputs {names[:1]}, this package prepares "
                     f"{MODEL_INPUTS}; retrain it"
                 )
             submodels[key] = estimators.CalibratedModel(
-                entry["pipeline"],
+                pipelines,
                 float(entry["weight_log_p"]),
                 float(entry["weight_log_1mp"]),
                 float(entry["intercept"]),

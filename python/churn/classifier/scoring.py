@@ -67,7 +67,8 @@ def score_players(
     export built with classifier_short_history: skip): no rows."""
     path = default_artifact_path(evaluation)
     if path is None:
-        return conform(pd.DataFrame(columns=[name for name, _ in SCORES_SCHEMA]), SCORES_SCHEMA)
+        empty = pd.DataFrame(columns=[name for name, _ in SCORES_SCHEMA])
+        return _typed_empty(conform(empty, SCORES_SCHEMA))
     frame = training_frame(features, labels)
     model = load_quick_churn_model(path)
     out = frame[
@@ -95,6 +96,18 @@ def score_players(
     out["model_version"] = model.card_["version"]
     logger.info("scored %d players with %s", len(out), model.card_["version"])
     return conform(out, SCORES_SCHEMA)
+
+
+def _typed_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """An empty frame whose text and date columns keep their types in the warehouse (an empty
+    object column would become a NULL-typed one that typed tests cannot compare)."""
+    out = frame.copy()
+    for column, dtype in SCORES_SCHEMA:
+        if dtype == "object":
+            out[column] = out[column].astype("string")
+        elif dtype == "date":
+            out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+    return out
 
 
 # Scoring a new export -------------------------------------------------------------------------
