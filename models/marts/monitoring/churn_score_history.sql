@@ -1,0 +1,43 @@
+{#- Every scored player at every data cutoff, with the version that served. Incremental by
+    data_cutoff: rebuilding a month replaces that month's rows; `dbt build --full-refresh` keeps
+    the history unless var `monitoring_erase_history` is true. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='data_cutoff',
+    incremental_strategy='delete+insert',
+    full_refresh=(none if var('monitoring_erase_history') else false),
+) }}
+
+with scores as (
+
+    select * from {{ ref('churn_quick_scores') }}
+
+),
+
+export_window as (
+
+    select * from {{ ref('int_export_window') }}
+
+),
+
+final as (
+
+    select
+        export_window.export_month as data_cutoff,
+        scores.player_id,
+        scores.partner_id,
+        scores.geo,
+        scores.ftd_month,
+        scores.model_version,
+        scores.quick_churn_probability,
+        scores.risk_band,
+        scores.is_label_known,
+        scores.is_quick_churn,
+        scores.data_split,
+        scores.served_by
+    from scores
+    cross join export_window
+
+)
+
+select * from final
