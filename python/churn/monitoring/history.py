@@ -164,6 +164,8 @@ def prospective_metrics(
     scored = scored[(pd.to_datetime(scored["ftd_month"]) > start)
                     & (pd.to_datetime(scored["ftd_month"]) <= end)]
     known = labels.loc[labels["is_label_known"].astype(bool), ["player_id", "is_quick_churn"]]
+    # The label as known now, not as it was (unknown) when the player was scored.
+    scored = scored.drop(columns=["is_quick_churn", "is_label_known"], errors="ignore")
     matured = scored.merge(known, on="player_id", how="inner")
     retrospective = registry.set_index("model_version") if len(registry) else None
     for (version, ftd_month, scored_at, partner), group in _partner_groups(

@@ -121,6 +121,10 @@ def build_month(
     return run, sorted(set(WARNED.findall(output)))
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
 def replay(
     export: str,
     start: str,
@@ -128,7 +132,7 @@ def replay(
     workdir: Path,
     variables: dict | None = None,
     with_survival: bool = True,
-    progress: Callable[[str], None] = print,
+    progress: Callable[[str], None] = _print,
 ) -> list[CutoffResult]:
     """Builds every month from start to end into `workdir`, printing one line per month."""
     if not Path(export).is_file():
@@ -169,7 +173,7 @@ def history_fingerprint(database: Path) -> dict[str, str]:
 
 
 def verify(export: str, month: str, workdir: Path, variables: dict, with_survival: bool,
-           progress: Callable[[str], None] = print) -> bool:
+           progress: Callable[[str], None] = _print) -> bool:
     """Rebuilds `month` twice more (plainly, then with --full-refresh) and compares the history
     tables with the state before; True when nothing changed."""
     database = Path(workdir) / "churn.duckdb"
