@@ -170,18 +170,19 @@ quarantine_drift as (
 
 final as (
 
+    -- Typed here: a Python frame whose column is all null has no type.
     select
-        data_cutoff,
-        metric,
-        partner_id,
-        subject,
-        n_current,
-        n_reference,
-        value,
-        reference_value,
-        threshold,
-        is_alert,
-        reference_model_version
+        cast(data_cutoff as date) as data_cutoff,
+        cast(metric as varchar) as metric,
+        cast(partner_id as varchar) as partner_id,
+        cast(subject as varchar) as subject,
+        cast(n_current as bigint) as n_current,
+        cast(n_reference as bigint) as n_reference,
+        cast(value as double) as value,
+        cast(reference_value as double) as reference_value,
+        cast(threshold as double) as threshold,
+        cast(is_alert as boolean) as is_alert,
+        cast(reference_model_version as varchar) as reference_model_version
     from feature_drift
     union all
     select * from quarantine_drift
