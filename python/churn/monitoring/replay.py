@@ -73,11 +73,14 @@ def cut_export(export: str, month: str, out: Path) -> Path:
     # A date this module wrote itself, never text from the export, goes into the SQL below.
     month_end = pd.Period(month, freq="M").end_time.strftime("%Y-%m-%d")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect() as connection:
+    with duckdb.connect(config={"enable_progress_bar": False}) as connection:
         if export.endswith(".parquet"):
             relation = connection.read_parquet(export)
         else:
-            relation = connection.read_csv(export, all_varchar=True, header=True)
+            # As the staging source reads it: every value text, standard quoting, whole file sniffed.
+            relation = connection.read_csv(
+                export, all_varchar=True, header=True, sep=",", quotechar='"', sample_size=-1
+            )
         if "activity_month" not in relation.columns:
             raise ReplayError(f"{export} has no activity_month column")
         known = relation.filter(
