@@ -77,7 +77,7 @@ def cut_export(export: str, month: str, out: Path) -> Path:
         if export.endswith(".parquet"):
             relation = connection.read_parquet(export)
         else:
-            # As the staging source reads it: every value text, standard quoting, whole file sniffed.
+            # As the staging source reads it: all text, standard quoting, the whole file sniffed.
             relation = connection.read_csv(
                 export, all_varchar=True, header=True, sep=",", quotechar='"', sample_size=-1
             )
