@@ -32,7 +32,7 @@ def _test_players(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 def champion_before(registry: pd.DataFrame, cutoff: str) -> str | None:
     """The model version serving after the latest decision taken before `cutoff`."""
     decided = registry[registry["champion_after"].notna()]
-    earlier = decided[decided["data_cutoff"].astype(str) < str(cutoff)]
+    earlier = decided[pd.to_datetime(decided["data_cutoff"]) < pd.Timestamp(cutoff)]
     if not len(earlier):
         return None
     latest = earlier.sort_values(["data_cutoff", "registry_version"]).iloc[-1]
@@ -43,7 +43,7 @@ def champion_at(registry: pd.DataFrame, cutoff: Any) -> pd.Series | None:
     """The registry row of the version serving at `cutoff`: the champion after the latest
     decision taken at or before it (None before any decision)."""
     decided = registry[registry["champion_after"].notna()]
-    upto = decided[decided["data_cutoff"].astype(str) <= str(cutoff)]
+    upto = decided[pd.to_datetime(decided["data_cutoff"]) <= pd.Timestamp(cutoff)]
     if not len(upto):
         return None
     serving = upto.sort_values(["data_cutoff", "registry_version"]).iloc[-1]["champion_after"]
