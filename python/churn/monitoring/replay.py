@@ -73,7 +73,8 @@ def cut_export(export: str, month: str, out: Path) -> Path:
     # A date this module wrote itself, never text from the export, goes into the SQL below.
     month_end = pd.Period(month, freq="M").end_time.strftime("%Y-%m-%d")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(config={"enable_progress_bar": False}) as connection:
+    with duckdb.connect() as connection:
+        connection.execute("set enable_progress_bar = false")
         if export.endswith(".parquet"):
             relation = connection.read_parquet(export)
         else:
