@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churn.artifact import ArtifactError, QuickChurnClassifier
 from churn.classifier.pipeline import default_artifact_path
+from churn.monitoring import served_model
 from churn.monitoring.frames import conform
 from churn.monitoring.promotion import PromotionRule, decide
 from churn.monitoring.registry import REGISTRY_SCHEMA, Registry
@@ -72,8 +72,8 @@ def promote_challenger(
     registry = Registry(artifact_dir, registered_model)
     path = default_artifact_path(evaluation)
     if path is not None:
-        challenger = QuickChurnClassifier.load(path)
-        existing = registry.find(challenger.version)
+        challenger = served_model.load(path)
+        existing = registry.find(served_model.version(challenger))
         if existing is None or existing.tags.get("churn.decided") != "true":
             _decide_and_record(registry, challenger, path, features, labels, rule)
     else:
@@ -84,31 +84,32 @@ def promote_challenger(
 
 def _decide_and_record(
     registry: Registry,
-    challenger: QuickChurnClassifier,
+    challenger: Any,
     path: str,
     features: pd.DataFrame,
     labels: pd.DataFrame,
     rule: PromotionRule,
 ) -> None:
-    cutoff = str(challenger.card["data_cutoff"])
+    cutoff = served_model.data_cutoff(challenger)
+    challenger_version = served_model.version(challenger)
     before = champion_before(registry.frame(), cutoff)
     test = _test_players(features, labels)
     y = test["is_quick_churn"].astype(int).to_numpy()
-    challenger_p = challenger.score(test)["quick_churn_probability"].to_numpy()
+    challenger_p = served_model.probabilities(challenger, test)
     champion_p: np.ndarray | None = None
     note = ""
-    if before is not None and before != challenger.version:
+    if before is not None and before != challenger_version:
         champion = registry.find(before)
         try:
-            model = QuickChurnClassifier.load(champion.tags["churn.artifact_path"])
-            champion_p = model.score(test)["quick_churn_probability"].to_numpy()
-        except (ArtifactError, KeyError, AttributeError) as error:
+            model = served_model.load(champion.tags["churn.artifact_path"])
+            champion_p = served_model.probabilities(model, test)
+        except (served_model.ArtifactError, KeyError, AttributeError) as error:
             note = f"champion {before} could not be loaded ({error}); "
             before = None
     decision = decide(y, challenger_p, champion_p, rule)
     if note:
         decision = type(decision)(**{**decision.__dict__, "reason": note + decision.reason})
-    version = registry.register(path, challenger.card, decision)
-    after = challenger.version if decision.promoted else before
+    version = registry.register(path, served_model.card(challenger), decision)
+    after = challenger_version if decision.promoted else before
     registry.record(version, decision, before, after)
     logger.info("cutoff %s: %s", cutoff, decision.reason)

@@ -19,12 +19,13 @@ class QuickChurnPyfunc(mlflow.pyfunc.PythonModel):
     """Wraps a verified `QuickChurnClassifier` artifact folder."""
 
     def load_context(self, context) -> None:
-        from churn.artifact import QuickChurnClassifier
+        from churn.monitoring import served_model
 
-        self.model = QuickChurnClassifier.load(context.artifacts[ARTIFACT_KEY])
+        self.served_model = served_model
+        self.model = served_model.load(context.artifacts[ARTIFACT_KEY])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        return self.model.score(model_input)
+        return self.served_model.score(self.model, model_input)
 
 
 set_model(QuickChurnPyfunc())
