@@ -79,7 +79,11 @@ def promote_challenger(
     else:
         logger.warning("no model was trained at this cutoff: the champion keeps serving")
     registry.move_aliases()
-    return conform(registry.frame(), REGISTRY_SCHEMA)
+    frame = registry.frame()
+    serving = frame[frame["is_champion"].astype(bool)] if len(frame) else frame
+    if len(serving) and serving["artifact_path"].iloc[0]:
+        served_model.point_current_at(serving["artifact_path"].iloc[0])
+    return conform(frame, REGISTRY_SCHEMA)
 
 
 def _decide_and_record(

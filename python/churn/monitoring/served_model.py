@@ -39,3 +39,15 @@ def score(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
 
 def probabilities(model: Any, frame: pd.DataFrame) -> np.ndarray:
     return score(model, frame)["quick_churn_probability"].to_numpy(dtype=float)
+
+
+def point_current_at(artifact_path: str | Path) -> bool:
+    """Points the artifact folder's CURRENT pointer (what `churn score` uses by default) at the
+    champion's artifact, where the artifact API has such a pointer; False where it has none."""
+    try:
+        from churn.artifact import set_current  # the pointer API of the artifact module
+    except ImportError:
+        return False
+    path = Path(artifact_path)
+    set_current(path.parent, path.name)
+    return True
