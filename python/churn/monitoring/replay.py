@@ -38,6 +38,7 @@ MONITORING_MODELS = (
     "churn_performance_estimates",
     "churn_drift",
 )
+MONITORING_TESTS = "path:models/marts/monitoring"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WARNED = re.compile(r"WARN \d+ (alert_[a-z_]+)")
@@ -108,21 +109,27 @@ def _selection(with_survival: bool) -> list[str]:
 
 def build_month(
     export: str, month: str, workdir: Path, variables: dict, with_survival: bool,
-    extra: Sequence[str] = (),
+    extra: Sequence[str] = (), all_tests: bool = False,
 ) -> tuple[DbtRun, list[str]]:
-    """Cuts the export at `month` and builds the monitoring models and everything upstream."""
+    """Cuts the export at `month`, runs the monitoring models and everything upstream, then the
+    monitoring tests (grains and the warn alerts); with `all_tests`, one `dbt build` that tests
+    every model on the way (slower: the staging view is re-read by each of its tests)."""
     cut = cut_export(export, month, workdir / "cuts" / f"activity-{month}.csv.gz")
-    run = run_dbt(
-        ["build", "--select", *_selection(with_survival), "--exclude",
-         "resource_type:unit_test", *extra],
-        workdir,
-        {**variables, "raw_activity_path": str(cut), "export_month": f"{month}-01"},
-    )
-    output = ANSI.sub("", run.output)
-    if run.returncode != 0:
-        tail = "\n".join(line for line in output.splitlines()[-25:] if line.strip())
-        raise ReplayError(f"the build of {month} failed:\n{tail}")
-    return run, sorted(set(WARNED.findall(output)))
+    variables = {**variables, "raw_activity_path": str(cut), "export_month": f"{month}-01"}
+    selection = ["--select", *_selection(with_survival)]
+    if all_tests:
+        steps = [["build", *selection, "--exclude", "resource_type:unit_test", *extra]]
+    else:
+        steps = [["run", *selection, *extra], ["test", "--select", MONITORING_TESTS]]
+    outputs = []
+    for command in steps:
+        run = run_dbt(command, workdir, variables)
+        output = ANSI.sub("", run.output)
+        outputs.append(output)
+        if run.returncode != 0:
+            tail = "\n".join(line for line in output.splitlines()[-25:] if line.strip())
+            raise ReplayError(f"dbt {command[0]} of {month} failed:\n{tail}")
+    return run, sorted(set(WARNED.findall("\n".join(outputs))))
 
 
 def _print(line: str) -> None:
