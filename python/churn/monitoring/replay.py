@@ -144,6 +144,7 @@ def replay(
     variables: dict | None = None,
     with_survival: bool = True,
     progress: Callable[[str], None] = _print,
+    all_tests: bool = False,
 ) -> list[CutoffResult]:
     """Builds every month from start to end into `workdir`, printing one line per month."""
     if not Path(export).is_file():
@@ -153,7 +154,8 @@ def replay(
     todo = months(start, end)
     for number, month in enumerate(todo, 1):
         started = time.perf_counter()
-        _, alerts = build_month(export, month, Path(workdir), variables or {}, with_survival)
+        _, alerts = build_month(export, month, Path(workdir), variables or {}, with_survival,
+                                all_tests=all_tests)
         result = CutoffResult(month, time.perf_counter() - started, alerts)
         results.append(result)
         progress(
@@ -214,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--partner-id", help="partner id for an export without partner_id")
     parser.add_argument("--no-survival", action="store_true",
                         help="skip the survival models (and their backtest history): faster")
+    parser.add_argument("--all-tests", action="store_true",
+                        help="dbt build with every test per month (default: run, then the "
+                        "monitoring tests)")
     parser.add_argument("--shift-month", help="YYYY-MM of a known change, for the report's targets")
     parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
                         help="extra dbt var (repeatable), e.g. monitoring_drift_min_players=50")
@@ -231,7 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         variables[name.strip()] = _value(value.strip())
     try:
-        replay(args.export, args.start, args.end, args.workdir, variables, not args.no_survival)
+        replay(args.export, args.start, args.end, args.workdir, variables, not args.no_survival,
+               all_tests=args.all_tests)
         ok = True
         if args.verify:
             print(f"verify: rebuilding {args.end} plainly and with --full-refresh")
