@@ -111,16 +111,18 @@ def build_month(
     export: str, month: str, workdir: Path, variables: dict, with_survival: bool,
     extra: Sequence[str] = (), all_tests: bool = False,
 ) -> tuple[DbtRun, list[str]]:
-    """Cuts the export at `month`, runs the monitoring models and everything upstream, then the
-    monitoring tests (grains and the warn alerts); with `all_tests`, one `dbt build` that tests
-    every model on the way (slower: the staging view is re-read by each of its tests)."""
+    """Cuts the export at `month`, loads the seeds, runs the monitoring models and everything
+    upstream, then the monitoring tests (grains and the warn alerts); with `all_tests`, one
+    `dbt build` that tests every model on the way (slower: each test of the staging view reads
+    the export again)."""
     cut = cut_export(export, month, workdir / "cuts" / f"activity-{month}.csv.gz")
     variables = {**variables, "raw_activity_path": str(cut), "export_month": f"{month}-01"}
     selection = ["--select", *_selection(with_survival)]
     if all_tests:
         steps = [["build", *selection, "--exclude", "resource_type:unit_test", *extra]]
     else:
-        steps = [["run", *selection, *extra], ["test", "--select", MONITORING_TESTS]]
+        steps = [["seed", *extra], ["run", *selection, *extra],
+                 ["test", "--select", MONITORING_TESTS]]
     outputs = []
     for command in steps:
         run = run_dbt(command, workdir, variables)
