@@ -111,8 +111,8 @@ def build_month(
     export: str, month: str, workdir: Path, variables: dict, with_survival: bool,
     extra: Sequence[str] = (), all_tests: bool = False,
 ) -> tuple[DbtRun, list[str]]:
-    """Cuts the export at `month`, loads the seeds, runs the monitoring models and everything
-    upstream, then the monitoring tests (grains and the warn alerts); with `all_tests`, one
+    """Cuts the export at `month`, builds the monitoring models and everything upstream without
+    their tests, then runs the monitoring tests (grains and the warn alerts); with `all_tests`, one
     `dbt build` that tests every model on the way (slower: each test of the staging view reads
     the export again)."""
     cut = cut_export(export, month, workdir / "cuts" / f"activity-{month}.csv.gz")
@@ -121,8 +121,9 @@ def build_month(
     if all_tests:
         steps = [["build", *selection, "--exclude", "resource_type:unit_test", *extra]]
     else:
-        steps = [["seed", *extra], ["run", *selection, *extra],
-                 ["test", "--select", MONITORING_TESTS]]
+        # The seeds come with the selection's upstream; tests are left to the second command.
+        steps = [["build", *selection, "--exclude", "resource_type:test", "resource_type:unit_test",
+                  *extra], ["test", "--select", MONITORING_TESTS]]
     outputs = []
     for command in steps:
         run = run_dbt(command, workdir, variables)
