@@ -104,11 +104,13 @@ def psi_by_partner(frames: dict[str, pd.DataFrame]):
     figure, axis = plt.subplots(figsize=figures.WIDE)
     for index, (partner, rows) in enumerate(top.groupby("partner_id")):
         rows = rows.sort_values("data_cutoff")
+        # matplotlib leaves labels starting with "_" out of the legend.
+        label = "all partners" if partner == ALL else partner
         axis.plot(_month(rows["data_cutoff"]), rows["value"], marker="o", ms=3,
-                  color=figures.PALETTE[index % 10], label=partner)
+                  color=figures.PALETTE[index % 10], label=label)
     axis.axhline(float(psi["threshold"].iloc[0]), color="#c0392b", ls="--", lw=1,
                  label="alert threshold")
-    axis.set_yscale("symlog", linthresh=0.1)
+    axis.set_ylim(bottom=0)
     axis.set_xlabel("data cutoff")
     axis.set_ylabel("largest PSI over the features")
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
