@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churn.classifier.pipeline import default_artifact_path
 from churn.monitoring import served_model
 from churn.monitoring.frames import conform
 from churn.monitoring.promotion import PromotionRule, decide
@@ -52,11 +51,24 @@ def champion_at(registry: pd.DataFrame, cutoff: Any) -> pd.Series | None:
 
 
 def champion_pointer(registry: pd.DataFrame, cutoff: Any) -> pd.DataFrame:
-    """A one-row frame in the shape the scoring function reads (`is_default`, `artifact_path`),
-    pointing at the champion serving at `cutoff`; no row when no model serves."""
+    """A one-row frame in the shape the scoring function reads from the evaluation
+    (`is_default`, `artifact_path`, `holdout_artifact_path`), pointing at the champion serving at
+    `cutoff`; no row when no model serves."""
     row = champion_at(registry, cutoff)
-    path = [] if row is None or row["artifact_path"] is None else [row["artifact_path"]]
-    return pd.DataFrame({"is_default": [True] * len(path), "artifact_path": path})
+    rows = [] if row is None or row["artifact_path"] is None else [row]
+    return pd.DataFrame({
+        "is_default": [True] * len(rows),
+        "artifact_path": [entry["artifact_path"] for entry in rows],
+        "holdout_artifact_path": [entry.get("holdout_artifact_path") for entry in rows],
+    })
+
+
+def default_path(evaluation: pd.DataFrame, column: str = "artifact_path") -> str | None:
+    """The path in `column` of the evaluation's default rows (None if absent or not trained)."""
+    if column not in evaluation.columns or "is_default" not in evaluation.columns:
+        return None
+    paths = evaluation.loc[evaluation["is_default"].astype(bool), column].dropna().unique()
+    return str(paths[0]) if len(paths) else None
 
 
 def promote_challenger(
@@ -70,12 +82,13 @@ def promote_challenger(
     """Registers this build's model, applies the promotion rule once per cutoff, moves the
     aliases and returns the registry as rows of REGISTRY_SCHEMA."""
     registry = Registry(artifact_dir, registered_model)
-    path = default_artifact_path(evaluation)
+    path = default_path(evaluation)
     if path is not None:
         challenger = served_model.load(path)
         existing = registry.find(served_model.version(challenger))
         if existing is None or existing.tags.get("churn.decided") != "true":
-            _decide_and_record(registry, challenger, path, features, labels, rule)
+            holdout = default_path(evaluation, "holdout_artifact_path")
+            _decide_and_record(registry, challenger, path, holdout, features, labels, rule)
     else:
         logger.warning("no model was trained at this cutoff: the champion keeps serving")
     registry.move_aliases()
@@ -90,6 +103,7 @@ def _decide_and_record(
     registry: Registry,
     challenger: Any,
     path: str,
+    holdout: str | None,
     features: pd.DataFrame,
     labels: pd.DataFrame,
     rule: PromotionRule,
@@ -99,13 +113,20 @@ def _decide_and_record(
     before = champion_before(registry.frame(), cutoff)
     test = _test_players(features, labels)
     y = test["is_quick_churn"].astype(int).to_numpy()
-    challenger_p = served_model.probabilities(challenger, test)
+    # Where a held-out fit exists (the served model refitted on every labelled cohort has seen
+    # the test players), both sides are compared through their held-out fits.
+    challenger_p = served_model.probabilities(
+        served_model.load(holdout) if holdout else challenger, test
+    )
     champion_p: np.ndarray | None = None
     note = ""
     if before is not None and before != challenger_version:
         champion = registry.find(before)
         try:
-            model = served_model.load(champion.tags["churn.artifact_path"])
+            tags = champion.tags
+            model = served_model.load(
+                tags.get("churn.holdout_artifact_path") or tags["churn.artifact_path"]
+            )
             champion_p = served_model.probabilities(model, test)
         except (served_model.ArtifactError, KeyError, AttributeError) as error:
             note = f"champion {before} could not be loaded ({error}); "
@@ -113,7 +134,7 @@ def _decide_and_record(
     decision = decide(y, challenger_p, champion_p, rule)
     if note:
         decision = type(decision)(**{**decision.__dict__, "reason": note + decision.reason})
-    version = registry.register(path, served_model.card(challenger), decision)
+    version = registry.register(path, served_model.card(challenger), decision, holdout)
     after = challenger_version if decision.promoted else before
     registry.record(version, decision, before, after)
     logger.info("cutoff %s: %s", cutoff, decision.reason)

@@ -53,6 +53,7 @@ REGISTRY_SCHEMA: list[tuple[str, str]] = [
     ("roc_auc_difference_lower", "float64"),
     ("roc_auc_difference_upper", "float64"),
     ("artifact_path", "object"),
+    ("holdout_artifact_path", "object"),
     ("model_uri", "object"),
     ("registered_at", "object"),
 ]
@@ -108,7 +109,13 @@ class Registry:
                 return version
         return None
 
-    def register(self, artifact_path: str, card: dict[str, Any], decision: Decision) -> Any:
+    def register(
+        self,
+        artifact_path: str,
+        card: dict[str, Any],
+        decision: Decision,
+        holdout_path: str | None = None,
+    ) -> Any:
         """Logs the artifact as a pyfunc-from-code model with its metrics and card, and registers
         it as a new version (or returns the version that already holds it)."""
         version = card["version"]
@@ -144,6 +151,8 @@ class Registry:
                 "churn.model_version": version,
                 "churn.data_cutoff": str(card["data_cutoff"]),
                 "churn.artifact_path": str(Path(artifact_path).resolve()),
+                "churn.holdout_artifact_path": str(Path(holdout_path).resolve())
+                if holdout_path else "",
             },
             description=json.dumps(
                 {key: card.get(key) for key in ("version", "data_cutoff", "label", "metrics")},
@@ -230,6 +239,7 @@ class Registry:
                     **{key: decision.get(key) for key in DECISION_FIELDS
                        if key not in ("promoted", "reason")},
                     "artifact_path": tags.get("churn.artifact_path"),
+                    "holdout_artifact_path": tags.get("churn.holdout_artifact_path") or None,
                     "model_uri": f"models:/{self.name}/{version.version}",
                     "registered_at": pd.Timestamp(
                         version.creation_timestamp, unit="ms"
