@@ -104,6 +104,8 @@ current_shares as (
         share_keys.partner_id,
         share_keys.reason_code,
         coalesce(quarantine_counts.n_rows, 0) as n_quarantined_rows,
+        coalesce(quarantine_counts.n_rows, 0) - coalesce(previous_counts.n_current, 0)
+            as n_new_quarantined_rows,
         raw_counts.n_raw_rows,
         cast(coalesce(quarantine_counts.n_rows, 0) - coalesce(previous_counts.n_current, 0)
             as double)
@@ -155,6 +157,7 @@ quarantine_drift as (
         coalesce(
             trailing_medians.n_trailing_cutoffs >= {{ min_trailing_cutoffs }}
             and current_shares.new_row_share >= {{ var('monitoring_quarantine_min_share') }}
+            and current_shares.n_new_quarantined_rows >= {{ var('monitoring_quarantine_min_rows') }}
             and current_shares.new_row_share
                 > {{ var('monitoring_quarantine_ratio') }} * trailing_medians.trailing_median_share,
             false
