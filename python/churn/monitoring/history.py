@@ -1,0 +1,365 @@
+"""What the monitoring history models compute at each data cutoff (export month).
+
+- `prospective_metrics`: the served version judged on players it scored before their label
+  existed, once the label has matured (H - 1 + K months after the FTD month), beside the
+  retrospective metrics of the build's own model.
+- `performance_estimates`: for each cohort scored while unlabelled, the AUC and base rate expected
+  from the probabilities alone, and the realised figures once the labels are known.
+- `feature_drift`: PSI of the features of the newest cohorts against the serving model's
+  training cohorts, and the newest cohorts' mean probability.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from churn.classifier.metrics import (
+    bootstrap_weights,
+    evaluate_slice,
+    stable_seed,
+    weighted_roc_auc,
+)
+from churn.monitoring import drift as psi
+from churn.monitoring.champion import champion_at
+from churn.monitoring.estimation import expected_base_rate, expected_roc_auc, expected_roc_auc_sd
+from churn.monitoring.frames import conform
+
+ALL = "_all"
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """Label definition and alert thresholds (dbt vars, through each model's config.meta)."""
+
+    quick_churn_months: int = 3
+    churn_inactive_months: int = 3
+    decision_month: int = 0
+    psi_threshold: float = 0.2
+    drift_min_players: int = 200
+    calibration_tolerance: float = 0.03
+    quarantine_ratio: float = 3.0
+    quarantine_min_share: float = 0.01
+    quarantine_trailing_cutoffs: int = 6
+    bootstrap_samples: int = 200
+    seed: int = 42
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> MonitoringSettings:
+        values: dict[str, Any] = {}
+        for name, default in asdict(cls()).items():
+            raw = meta.get(name)
+            if raw is not None and raw != "":
+                values[name] = type(default)(json.loads(raw) if isinstance(raw, str) else raw)
+        return cls(**values)
+
+    @property
+    def maturity_months(self) -> int:
+        """Months after the FTD month until the quick-churn label is known."""
+        return self.quick_churn_months - 1 + self.churn_inactive_months
+
+
+def _month(value: Any) -> pd.Timestamp:
+    return pd.Timestamp(value).to_period("M").to_timestamp()
+
+
+def _window(
+    cutoff: Any, previous: Any | None, lag_months: int
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(exclusive start, inclusive end) of the FTD months that crossed `lag_months` since the
+    previous cutoff; only the cutoff's own month when there is no previous one."""
+    end = _month(cutoff) - pd.DateOffset(months=lag_months)
+    start = (
+        _month(previous) - pd.DateOffset(months=lag_months)
+        if previous is not None
+        else end - pd.DateOffset(months=1)
+    )
+    return start, end
+
+
+def previous_cutoff(cutoffs: pd.Series, cutoff: Any) -> Any | None:
+    """The latest cutoff before `cutoff` among `cutoffs` (None if there is none)."""
+    earlier = [value for value in pd.to_datetime(cutoffs).dropna().unique()
+               if value < pd.Timestamp(cutoff)]
+    return max(earlier) if earlier else None
+
+
+def _partner_groups(frame: pd.DataFrame, keys: list[str]):
+    """Groups by `keys` and partner, plus the same groups over all partners (`_all`)."""
+    everyone = frame.assign(partner_id=ALL)
+    return pd.concat([everyone, frame]).groupby([*keys, "partner_id"], sort=True)
+
+
+# --- prospective and retrospective metrics -------------------------------------------------
+
+METRICS_SCHEMA: list[tuple[str, str]] = [
+    ("data_cutoff", "date"),
+    ("evaluation_type", "object"),
+    ("model_version", "object"),
+    ("partner_id", "object"),
+    ("ftd_month", "date"),
+    ("scored_at_cutoff", "date"),
+    ("n_players", "int64"),
+    ("n_quick_churners", "int64"),
+    ("base_rate", "float64"),
+    ("mean_probability", "float64"),
+    ("calibration_in_the_large", "float64"),
+    ("roc_auc", "float64"),
+    ("roc_auc_lower", "float64"),
+    ("roc_auc_upper", "float64"),
+    ("expected_calibration_error", "float64"),
+    ("calibration_slope", "float64"),
+    ("retrospective_roc_auc", "float64"),
+    ("retrospective_roc_auc_lower", "float64"),
+    ("retrospective_roc_auc_upper", "float64"),
+    ("is_auc_below_retrospective", "bool"),
+    ("is_calibration_off", "bool"),
+]
+
+
+def first_scores(score_history: pd.DataFrame) -> pd.DataFrame:
+    """Per player, the score of the first build that scored it while its label was unknown: the
+    prediction made at the decision point, by the version serving then."""
+    unlabelled = score_history[
+        (score_history["data_split"] == "unlabelled")
+        & score_history["quick_churn_probability"].notna()
+    ]
+    ordered = unlabelled.sort_values(["player_id", "data_cutoff"], kind="mergesort")
+    return ordered.drop_duplicates("player_id", keep="first")
+
+
+def prospective_metrics(
+    score_history: pd.DataFrame,
+    labels: pd.DataFrame,
+    evaluation: pd.DataFrame,
+    registry: pd.DataFrame,
+    cutoff: Any,
+    settings: MonitoringSettings,
+) -> pd.DataFrame:
+    """Rows of METRICS_SCHEMA for this cutoff: `retrospective` (the build's model on its test
+    cohorts, overall and per partner) and `prospective` (each cohort whose label matured since
+    the previous cutoff, judged against the scores made before the label existed)."""
+    rows: list[dict[str, Any]] = []
+    retro = evaluation[
+        evaluation["is_default"].astype(bool)
+        & (evaluation["data_split"] == "test")
+        & evaluation["slice_type"].isin(["overall", "partner"])
+    ]
+    for _, row in retro.iterrows():
+        rows.append(
+            {
+                "evaluation_type": "retrospective",
+                **{key: row[key] for key in [
+                    "model_version", "partner_id", "n_players", "n_quick_churners", "base_rate",
+                    "mean_probability", "roc_auc", "roc_auc_lower", "roc_auc_upper",
+                    "expected_calibration_error", "calibration_slope"]},
+            }
+        )
+    previous = previous_cutoff(score_history["data_cutoff"], cutoff)
+    start, end = _window(cutoff, previous, settings.maturity_months)
+    scored = first_scores(score_history)
+    scored = scored[(pd.to_datetime(scored["ftd_month"]) > start)
+                    & (pd.to_datetime(scored["ftd_month"]) <= end)]
+    known = labels.loc[labels["is_label_known"].astype(bool), ["player_id", "is_quick_churn"]]
+    # The label as known now, not as it was (unknown) when the player was scored.
+    scored = scored.drop(columns=["is_quick_churn", "is_label_known"], errors="ignore")
+    matured = scored.merge(known, on="player_id", how="inner")
+    retrospective = registry.set_index("model_version") if len(registry) else None
+    for (version, ftd_month, scored_at, partner), group in _partner_groups(
+        matured, ["model_version", "ftd_month", "data_cutoff"]
+    ):
+        y = group["is_quick_churn"].astype(int).to_numpy()
+        p = group["quick_churn_probability"].to_numpy()
+        weights = bootstrap_weights(
+            len(y), settings.bootstrap_samples,
+            stable_seed(settings.seed, "prospective", str(ftd_month), partner),
+        )
+        metrics, _ = evaluate_slice(y, p, weights)
+        row = {
+            "evaluation_type": "prospective",
+            "model_version": version,
+            "partner_id": partner,
+            "ftd_month": ftd_month,
+            "scored_at_cutoff": scored_at,
+            **metrics.as_dict(),
+        }
+        if retrospective is not None and version in retrospective.index:
+            entry = retrospective.loc[[version]].iloc[-1]
+            row.update(
+                retrospective_roc_auc=entry["roc_auc"],
+                retrospective_roc_auc_lower=entry["roc_auc_lower"],
+                retrospective_roc_auc_upper=entry["roc_auc_upper"],
+            )
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if not len(frame):
+        return conform(pd.DataFrame(columns=[name for name, _ in METRICS_SCHEMA]), METRICS_SCHEMA)
+    frame["data_cutoff"] = _month(cutoff)
+    frame = frame.reindex(columns=[name for name, _ in METRICS_SCHEMA])
+    frame["calibration_in_the_large"] = frame["mean_probability"] - frame["base_rate"]
+    prospective = frame["evaluation_type"] == "prospective"
+    enough = frame["n_players"] >= settings.drift_min_players
+    # Below the retrospective interval beyond the cohort's own sampling error: the two 95%
+    # intervals do not overlap.
+    frame["is_auc_below_retrospective"] = (
+        prospective & enough
+        & (frame["roc_auc_upper"] < frame["retrospective_roc_auc_lower"])
+    )
+    frame["is_calibration_off"] = (
+        prospective & enough
+        & (frame["calibration_in_the_large"].abs() > settings.calibration_tolerance)
+    )
+    return conform(frame, METRICS_SCHEMA)
+
+
+# --- label-free performance estimates --------------------------------------------------------
+
+ESTIMATES_SCHEMA: list[tuple[str, str]] = [
+    ("data_cutoff", "date"),
+    ("model_version", "object"),
+    ("partner_id", "object"),
+    ("ftd_month", "date"),
+    ("n_players", "int64"),
+    ("estimated_roc_auc", "float64"),
+    ("estimated_roc_auc_sd", "float64"),
+    ("estimated_base_rate", "float64"),
+    ("estimated_base_rate_lower", "float64"),
+    ("estimated_base_rate_upper", "float64"),
+    ("is_realised", "bool"),
+    ("realised_roc_auc", "float64"),
+    ("realised_base_rate", "float64"),
+    ("roc_auc_error", "float64"),
+    ("base_rate_error", "float64"),
+]
+
+
+def performance_estimates(score_history: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """One row per scoring cutoff, version, FTD cohort and partner (and `_all`) of the players
+    scored while unlabelled: the expected AUC and base rate from their probabilities, and the
+    realised ones once every player of the group has a known label."""
+    scored = score_history[
+        (score_history["data_split"] == "unlabelled")
+        & score_history["quick_churn_probability"].notna()
+    ]
+    known = labels[["player_id", "is_label_known", "is_quick_churn"]]
+    frame = scored.merge(known, on="player_id", how="left", suffixes=("_then", ""))
+    rows = []
+    for (cutoff, version, ftd_month, partner), group in _partner_groups(
+        frame, ["data_cutoff", "model_version", "ftd_month"]
+    ):
+        p = group["quick_churn_probability"].to_numpy(dtype=float)
+        rate, lower, upper = expected_base_rate(p)
+        row = {
+            "data_cutoff": cutoff,
+            "model_version": version,
+            "partner_id": partner,
+            "ftd_month": ftd_month,
+            "n_players": len(group),
+            "estimated_roc_auc": expected_roc_auc(p),
+            "estimated_roc_auc_sd": expected_roc_auc_sd(p),
+            "estimated_base_rate": rate,
+            "estimated_base_rate_lower": lower,
+            "estimated_base_rate_upper": upper,
+            "is_realised": bool(group["is_label_known"].fillna(False).astype(bool).all()),
+        }
+        if row["is_realised"]:
+            y = group["is_quick_churn"].astype(int).to_numpy()
+            realised_auc = (
+                float(weighted_roc_auc(y, p)) if 0 < y.sum() < len(y) else float("nan")
+            )
+            row.update(
+                realised_roc_auc=realised_auc,
+                realised_base_rate=float(y.mean()),
+                roc_auc_error=row["estimated_roc_auc"] - realised_auc,
+                base_rate_error=rate - float(y.mean()),
+            )
+        rows.append(row)
+    return conform(pd.DataFrame(rows, columns=[name for name, _ in ESTIMATES_SCHEMA]),
+                   ESTIMATES_SCHEMA)
+
+
+# --- drift -----------------------------------------------------------------------------------
+
+DRIFT_SCHEMA: list[tuple[str, str]] = [
+    ("data_cutoff", "date"),
+    ("metric", "object"),
+    ("partner_id", "object"),
+    ("subject", "object"),
+    ("n_current", "int64"),
+    ("n_reference", "int64"),
+    ("value", "float64"),
+    ("reference_value", "float64"),
+    ("threshold", "float64"),
+    ("is_alert", "bool"),
+    ("reference_model_version", "object"),
+]
+
+
+def _feature_rows(
+    features: pd.DataFrame,
+    labels: pd.DataFrame,
+    scores: pd.DataFrame,
+    registry: pd.DataFrame,
+    cutoff: Any,
+    previous: Any | None,
+    settings: MonitoringSettings,
+) -> pd.DataFrame:
+    """PSI per feature and partner of the cohorts that reached the decision point since the
+    previous cutoff, against the cohorts whose labels were known at the serving model's cutoff
+    (the data it could be trained on); and those cohorts' mean probability against the
+    reference's base rate."""
+    champion = champion_at(registry, _month(cutoff).date()) if len(registry) else None
+    reference_cutoff = _month(champion["data_cutoff"]) if champion is not None else _month(cutoff)
+    last_reference = reference_cutoff - pd.DateOffset(months=settings.maturity_months)
+    ftd = pd.to_datetime(features["ftd_month"])
+    start, end = _window(cutoff, previous, settings.decision_month)
+    reference = features[ftd <= last_reference]
+    current = features[(ftd > start) & (ftd <= end)]
+    rows = psi.feature_psi(reference, current, ALL)
+    rows["metric"] = "feature_psi"
+    rows["reference_value"] = 0.0
+    rows["threshold"] = settings.psi_threshold
+    rows["is_alert"] = (rows["value"] > settings.psi_threshold) & (
+        rows["n_current"] >= settings.drift_min_players
+    )
+    scored = scores[scores["player_id"].isin(current["player_id"])]
+    base = labels[labels["player_id"].isin(reference["player_id"])]
+    cohort_rows = []
+    for partner in [ALL, *sorted(set(scored["partner_id"]))]:
+        mine = scored if partner == ALL else scored[scored["partner_id"] == partner]
+        theirs = base if partner == ALL else base[base["partner_id"] == partner]
+        cohort_rows.append(
+            {
+                "metric": "cohort_mean_probability",
+                "partner_id": partner,
+                "subject": "newest cohorts",
+                "n_current": len(mine),
+                "n_reference": len(theirs),
+                "value": mine["quick_churn_probability"].mean(),
+                "reference_value": theirs["is_quick_churn"].astype(float).mean(),
+                "is_alert": False,
+            }
+        )
+    out = pd.concat([rows, pd.DataFrame(cohort_rows)], ignore_index=True)
+    out["reference_model_version"] = champion["model_version"] if champion is not None else None
+    return out
+
+
+def feature_drift(
+    features: pd.DataFrame,
+    labels: pd.DataFrame,
+    scores: pd.DataFrame,
+    registry: pd.DataFrame,
+    score_history: pd.DataFrame,
+    cutoff: Any,
+    settings: MonitoringSettings,
+) -> pd.DataFrame:
+    """Rows of DRIFT_SCHEMA for this cutoff: feature PSI and the newest cohorts' mean
+    probability (the quarantine shares are computed in SQL by `churn_drift`)."""
+    previous = previous_cutoff(score_history["data_cutoff"], cutoff)
+    frame = _feature_rows(features, labels, scores, registry, cutoff, previous, settings)
+    frame["data_cutoff"] = _month(cutoff)
+    return conform(frame, DRIFT_SCHEMA)

@@ -1,0 +1,213 @@
+"""The monitoring history read back: one row per data cutoff and the issue's targets, for the
+replay's printed report and reports/monitoring.html. Everything here is computed from the
+warehouse's monitoring tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+ALL = "_all"
+CBPE_TOLERANCE = 0.02
+QUERIES = {
+    "scores": """
+        select data_cutoff, model_version, count(*) as n_scored,
+            count(case when data_split = 'unlabelled' then 1 end) as n_unlabelled
+        from marts.churn_score_history group by data_cutoff, model_version""",
+    "registry": "select * from marts.churn_model_registry",
+    "metrics": "select * from marts.churn_model_metrics_history",
+    "estimates": "select * from marts.churn_performance_estimates",
+    "drift": "select * from marts.churn_drift",
+}
+
+
+def load(database: Path | str) -> dict[str, pd.DataFrame]:
+    """The monitoring tables of a warehouse (an empty frame for a table that is missing)."""
+    frames = {}
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for name, sql in QUERIES.items():
+            try:
+                frames[name] = connection.sql(sql).df()
+            except duckdb.Error:
+                frames[name] = pd.DataFrame()
+    return frames
+
+
+def _short(version: object) -> str:
+    return str(version).replace("quick-churn-", "")[:17] if isinstance(version, str) else ""
+
+
+def _interval(value: float, low: float, high: float) -> str:
+    if pd.isna(value):
+        return ""
+    if pd.isna(low) or pd.isna(high):
+        return f"{value:.3f}"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def first_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Per FTD cohort over all partners, the estimate made when it was first scored (at its
+    decision point), with the realised figures."""
+    if not len(estimates):
+        return estimates
+    rows = estimates[estimates["partner_id"] == ALL].sort_values(["ftd_month", "data_cutoff"])
+    return rows.drop_duplicates("ftd_month", keep="first")
+
+
+def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per data cutoff: the serving version and the decision, its retrospective AUC,
+    the prospective AUC of the cohort that matured, the estimate made for that cohort when it
+    was scored and the realised AUC, the largest PSI and the alerts."""
+    scores, registry = frames["scores"], frames["registry"]
+    metrics, drift = frames["metrics"], frames["drift"]
+    if not len(scores):
+        return pd.DataFrame()
+    served = scores.sort_values("n_scored").drop_duplicates("data_cutoff", keep="last")
+    served = served.set_index("data_cutoff")["model_version"]
+    by_version = registry.set_index("model_version") if len(registry) else pd.DataFrame()
+    estimates = first_estimates(frames["estimates"])
+    rows = []
+    for cutoff in sorted(served.index):
+        version = served[cutoff]
+        entry = by_version.loc[version] if version in by_version.index else None
+        decision = (
+            registry[pd.to_datetime(registry["data_cutoff"]) == pd.Timestamp(cutoff)]
+            if len(registry) else pd.DataFrame()
+        )
+        prospective = metrics[
+            (pd.to_datetime(metrics["data_cutoff"]) == pd.Timestamp(cutoff))
+            & (metrics["evaluation_type"] == "prospective")
+            & (metrics["partner_id"] == ALL)
+        ] if len(metrics) else pd.DataFrame()
+        cohort = prospective.iloc[0] if len(prospective) else None
+        estimate = None
+        if cohort is not None and len(estimates):
+            match = estimates[pd.to_datetime(estimates["ftd_month"]) == pd.Timestamp(
+                cohort["ftd_month"])]
+            estimate = match.iloc[0] if len(match) else None
+        here = drift[pd.to_datetime(drift["data_cutoff"]) == pd.Timestamp(cutoff)] if len(
+            drift) else pd.DataFrame()
+        psi = here[here["metric"] == "feature_psi"] if len(here) else here
+        top = psi.sort_values("value").iloc[-1] if len(psi) else None
+        alerts = []
+        if len(here):
+            alerts += [f"PSI {row.partner_id}.{row.subject}" for row in
+                       here[(here["metric"] == "feature_psi") & here["is_alert"]].itertuples()]
+            alerts += [f"quarantine {row.partner_id}.{row.subject}" for row in
+                       here[(here["metric"] == "quarantine_share") & here["is_alert"]].itertuples()]
+        if len(prospective):
+            flagged = metrics[
+                (pd.to_datetime(metrics["data_cutoff"]) == pd.Timestamp(cutoff))
+                & (metrics["evaluation_type"] == "prospective")
+            ]
+            alerts += [f"AUC {row.partner_id}" for row in
+                       flagged[flagged["is_auc_below_retrospective"]].itertuples()]
+            alerts += [f"calibration {row.partner_id}" for row in
+                       flagged[flagged["is_calibration_off"]].itertuples()]
+        rows.append({
+            "cutoff": pd.Timestamp(cutoff).strftime("%Y-%m"),
+            "serving": _short(version),
+            "decision": ("promoted" if bool(decision["is_promoted"].iloc[-1]) else "kept")
+            if len(decision) else "",
+            "retrospective AUC": _interval(entry["roc_auc"], entry["roc_auc_lower"],
+                                           entry["roc_auc_upper"]) if entry is not None else "",
+            "matured cohort": pd.Timestamp(cohort["ftd_month"]).strftime("%Y-%m")
+            if cohort is not None else "",
+            "prospective AUC": _interval(cohort["roc_auc"], cohort["roc_auc_lower"],
+                                         cohort["roc_auc_upper"]) if cohort is not None else "",
+            "estimated AUC": f"{estimate['estimated_roc_auc']:.3f}" if estimate is not None
+            else "",
+            "realised AUC": f"{estimate['realised_roc_auc']:.3f}" if estimate is not None
+            and pd.notna(estimate["realised_roc_auc"]) else "",
+            "max PSI": f"{top['value']:.3f} ({top['partner_id']}.{top['subject']}, "
+            f"n={int(top['n_current'])})" if top is not None else "",
+            "alerts": "; ".join(alerts) or "none",
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Target:
+    """One of the issue's targets: what was measured and whether it holds."""
+
+    name: str
+    measured: str
+    holds: bool | None
+
+
+def targets(frames: dict[str, pd.DataFrame], shift_month: str | None) -> list[Target]:
+    """The drift, estimation and stability targets of the replay."""
+    out = []
+    drift = frames["drift"]
+    shift = pd.Timestamp(f"{shift_month}-01") if shift_month else None
+    if shift is not None and len(drift):
+        flagged = drift[(drift["metric"] == "feature_psi") & drift["is_alert"]]
+        alert_cutoffs = sorted(pd.to_datetime(flagged["data_cutoff"]).unique())
+        before = [c for c in alert_cutoffs if c < shift]
+        after = [c for c in alert_cutoffs if c >= shift]
+        cutoffs = sorted(pd.to_datetime(drift["data_cutoff"]).unique())
+        position = (sum(1 for c in cutoffs if shift <= c <= after[0]) if after else None)
+        out.append(Target(
+            "drift warning at the 1st or 2nd cutoff from the shift, none before",
+            f"shift {shift_month}; PSI alerts before: "
+            f"{', '.join(c.strftime('%Y-%m') for c in before) or 'none'}; first from the shift: "
+            f"{after[0].strftime('%Y-%m') + f' (cutoff {position})' if after else 'none'}",
+            not before and position is not None and position <= 2,
+        ))
+    estimates = frames["estimates"]
+    if len(estimates):
+        realised = estimates[(estimates["partner_id"] == ALL) & estimates["is_realised"]
+                             & estimates["roc_auc_error"].notna()]
+        first = first_estimates(estimates)
+        first = first[first["is_realised"] & first["roc_auc_error"].notna()]
+        for label, rows in (("every scoring cutoff", realised), ("at the decision point", first)):
+            share = (rows["roc_auc_error"].abs() <= CBPE_TOLERANCE).mean() if len(rows) else None
+            out.append(Target(
+                f"estimated AUC within {CBPE_TOLERANCE} of realised for >= 90% of cohorts "
+                f"({label})",
+                f"{share:.0%} of {len(rows)} cohort estimates; mean |error| "
+                f"{rows['roc_auc_error'].abs().mean():.3f}, mean sampling sd "
+                f"{rows['estimated_roc_auc_sd'].mean():.3f}" if len(rows) else "no realised rows",
+                bool(share >= 0.9) if share is not None else None,
+            ))
+    metrics = frames["metrics"]
+    if len(metrics):
+        prospective = metrics[(metrics["evaluation_type"] == "prospective")
+                              & (metrics["partner_id"] == ALL)
+                              & metrics["retrospective_roc_auc_lower"].notna()]
+        if shift is not None:
+            prospective = prospective[pd.to_datetime(prospective["ftd_month"]) < shift]
+        inside = prospective["roc_auc"].between(
+            prospective["retrospective_roc_auc_lower"], prospective["retrospective_roc_auc_upper"]
+        )
+        overlap = prospective["roc_auc_upper"] >= prospective["retrospective_roc_auc_lower"]
+        out.append(Target(
+            "stable months: prospective AUC inside the champion's retrospective interval",
+            f"{int(inside.sum())} of {len(prospective)} matured cohorts inside; intervals overlap "
+            f"in {int(overlap.sum())} of {len(prospective)}" if len(prospective)
+            else "no matured cohort yet",
+            bool(inside.all()) if len(prospective) else None,
+        ))
+    return out
+
+
+def print_report(database: Path | str, shift_month: str | None = None) -> None:
+    """Prints the per-cutoff table and the targets."""
+    frames = load(database)
+    table = cutoff_table(frames)
+    if len(table):
+        print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
+    for target in targets(frames, shift_month):
+        verdict = {True: "PASS", False: "FAIL", None: "n/a"}[target.holds]
+        print(f"- {verdict}: {target.name}: {target.measured}")
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,153 @@
+"""Monitoring building blocks on small frames: CBPE, PSI, the promotion rule, the prospective
+metrics and the estimates table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from churn.classifier.metrics import weighted_roc_auc
+from churn.monitoring.drift import population_stability_index
+from churn.monitoring.estimation import expected_base_rate, expected_roc_auc, expected_roc_auc_sd
+from churn.monitoring.history import MonitoringSettings, performance_estimates, prospective_metrics
+from churn.monitoring.promotion import PromotionRule, decide
+
+
+def test_expected_auc_of_two_players_counts_only_distinct_pairs():
+    # Pairs (churner, stayer): 0.8 x 0.8 ordered correctly, 0.2 x 0.2 wrongly.
+    assert expected_roc_auc(np.array([0.2, 0.8])) == pytest.approx(0.64 / 0.68)
+
+
+def test_expected_auc_matches_the_mean_realised_auc_of_calibrated_labels():
+    rng = np.random.default_rng(1)
+    p = rng.beta(2, 3, size=600)
+    realised = []
+    for _ in range(400):
+        y = rng.random(len(p)) < p
+        realised.append(float(weighted_roc_auc(y.astype(int), p)))
+    assert expected_roc_auc(p) == pytest.approx(np.mean(realised), abs=0.004)
+    assert expected_roc_auc_sd(p) == pytest.approx(np.std(realised), rel=0.25)
+
+
+def test_expected_base_rate_interval_covers_the_mean_probability():
+    rate, low, high = expected_base_rate(np.array([0.1, 0.5, 0.9, 0.3]))
+    assert rate == pytest.approx(0.45)
+    assert low < rate < high
+
+
+def test_psi_is_near_zero_for_the_same_distribution_and_large_for_a_shift():
+    rng = np.random.default_rng(2)
+    reference = pd.Series(rng.lognormal(3, 1, 5000))
+    same = pd.Series(rng.lognormal(3, 1, 2000))
+    shifted = pd.Series(rng.lognormal(3.8, 1, 2000))
+    assert population_stability_index(reference, same, "float") < 0.02
+    assert population_stability_index(reference, shifted, "float") > 0.2
+
+
+def test_psi_sees_a_new_category_and_missing_values():
+    reference = pd.Series(["a"] * 500 + ["b"] * 500)
+    current = pd.Series(["a"] * 300 + ["c"] * 300 + [None] * 400)
+    assert population_stability_index(reference, current, "category") > 1
+
+
+@pytest.fixture
+def test_slice():
+    rng = np.random.default_rng(3)
+    p = rng.beta(2, 3, size=3000)
+    y = (rng.random(len(p)) < p).astype(int)
+    return y, p
+
+
+def test_promotion_without_champion_promotes_the_first_version(test_slice):
+    y, p = test_slice
+    decision = decide(y, p, None, PromotionRule())
+    assert decision.promoted and decision.reason.startswith("first version")
+
+
+def test_promotion_of_an_equal_challenger(test_slice):
+    y, p = test_slice
+    decision = decide(y, p, p, PromotionRule())
+    assert decision.promoted, decision.reason
+    assert decision.roc_auc_difference == 0
+
+
+def test_a_worse_challenger_keeps_the_champion(test_slice):
+    y, p = test_slice
+    rng = np.random.default_rng(4)
+    noisy = np.clip(p + rng.normal(0, 0.25, len(p)), 0.01, 0.99)
+    decision = decide(y, noisy, p, PromotionRule(max_ece=1, slope_range=(0, 10)))
+    assert not decision.promoted
+    assert "entirely below 0" in decision.reason
+
+
+def test_a_miscalibrated_challenger_keeps_the_champion(test_slice):
+    y, p = test_slice
+    decision = decide(y, p**2, p, PromotionRule())
+    assert not decision.promoted
+    assert "ECE" in decision.reason
+
+
+def _history(cutoffs: list[str], players: pd.DataFrame, version: str) -> pd.DataFrame:
+    rows = []
+    for cutoff in cutoffs:
+        frame = players.copy()
+        frame["data_cutoff"] = pd.Timestamp(cutoff).date()
+        frame["model_version"] = version
+        known = pd.to_datetime(frame["ftd_month"]) <= pd.Timestamp(cutoff) - pd.DateOffset(
+            months=5)
+        frame["data_split"] = np.where(known, "test", "unlabelled")
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.fixture
+def cohort():
+    rng = np.random.default_rng(5)
+    n = 800
+    p = rng.beta(2, 3, size=n)
+    return pd.DataFrame({
+        "player_id": [f"p{i}" for i in range(n)],
+        "partner_id": np.where(np.arange(n) % 2, "P01", "P02"),
+        "ftd_month": pd.Timestamp("2024-01-01").date(),
+        "quick_churn_probability": p,
+        "is_quick_churn": rng.random(n) < p,
+    })
+
+
+def test_prospective_metrics_judge_the_version_that_scored_before_the_label(cohort):
+    history = _history(["2024-01-01", "2024-05-01"], cohort, "v1")
+    labels = cohort[["player_id", "partner_id", "is_quick_churn"]].assign(is_label_known=True)
+    registry = pd.DataFrame({"model_version": ["v1"], "roc_auc": [0.7], "roc_auc_lower": [0.68],
+                             "roc_auc_upper": [0.72]})
+    evaluation = pd.DataFrame(columns=["is_default", "data_split", "slice_type"])
+    rows = prospective_metrics(history, labels, evaluation, registry, "2024-06-01",
+                               MonitoringSettings(bootstrap_samples=50))
+    overall = rows[rows["partner_id"] == "_all"].iloc[0]
+    assert overall["evaluation_type"] == "prospective"
+    assert overall["model_version"] == "v1"
+    assert str(overall["scored_at_cutoff"]) == "2024-01-01"
+    assert overall["n_players"] == len(cohort)
+    expected = weighted_roc_auc(cohort["is_quick_churn"].astype(int), cohort[
+        "quick_churn_probability"])
+    assert overall["roc_auc"] == pytest.approx(float(expected))
+    assert overall["retrospective_roc_auc_lower"] == 0.68
+    assert set(rows["partner_id"]) == {"_all", "P01", "P02"}
+    # The cohort matured at 2024-06 (FTD + 5 months): the next cutoff does not count it again.
+    history = _history(["2024-01-01", "2024-05-01", "2024-06-01", "2024-07-01"], cohort, "v1")
+    later = prospective_metrics(history, labels, evaluation, registry, "2024-07-01",
+                                MonitoringSettings(bootstrap_samples=50))
+    assert not (later["evaluation_type"] == "prospective").any()
+
+
+def test_estimates_are_realised_only_when_every_label_is_known(cohort):
+    history = _history(["2024-01-01"], cohort, "v1")
+    unknown = cohort[["player_id", "is_quick_churn"]].assign(is_label_known=False)
+    rows = performance_estimates(history, unknown.assign(is_quick_churn=None))
+    assert not rows["is_realised"].any()
+    known = cohort[["player_id", "is_quick_churn"]].assign(is_label_known=True)
+    rows = performance_estimates(history, known)
+    overall = rows[rows["partner_id"] == "_all"].iloc[0]
+    assert overall["is_realised"]
+    assert overall["estimated_roc_auc"] == pytest.approx(
+        expected_roc_auc(cohort["quick_churn_probability"].to_numpy()))
+    assert abs(overall["roc_auc_error"]) < 3 * overall["estimated_roc_auc_sd"]
