@@ -22,7 +22,8 @@ sequenced as (
         panel.is_active,
         panel.inactive_streak,
         lag(panel.inactive_streak) over (
-            partition by panel.player_id order by panel.activity_month
+            partition by panel.player_id
+            order by panel.activity_month
         ) as previous_inactive_streak
     from panel
     inner join lifetimes
@@ -56,7 +57,7 @@ final as (
         coalesce(closed_gaps.n_closed_gaps, 0) as n_closed_gaps,
         coalesce(open_gaps.n_open_gaps, 0) as n_open_gaps,
         coalesce(closed_gaps.gap_months, open_gaps.gap_months)
-            >= (select churn_inactive_months from export_window) as is_churn_length
+        >= (select churn_inactive_months from export_window) as is_churn_length
     from closed_gaps
     full outer join open_gaps
         on closed_gaps.gap_months = open_gaps.gap_months

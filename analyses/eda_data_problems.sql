@@ -26,17 +26,53 @@ quarantined as (
 ),
 
 flag_rows as (
-    select 'activity_before_ftd' as problem, partner_id, geo, account_id from clean where is_activity_before_ftd
+    select
+        'activity_before_ftd' as problem,
+        partner_id,
+        geo,
+        account_id
+    from clean
+    where is_activity_before_ftd
     union all
-    select 'ftd_before_reg' as problem, partner_id, geo, account_id from clean where is_ftd_before_reg
+    select
+        'ftd_before_reg' as problem,
+        partner_id,
+        geo,
+        account_id
+    from clean
+    where is_ftd_before_reg
     union all
-    select 'qp_before_ftd' as problem, partner_id, geo, account_id from clean where is_qp_before_ftd
+    select
+        'qp_before_ftd' as problem,
+        partner_id,
+        geo,
+        account_id
+    from clean
+    where is_qp_before_ftd
     union all
-    select 'negative_deposit' as problem, partner_id, geo, account_id from clean where is_negative_deposit
+    select
+        'negative_deposit' as problem,
+        partner_id,
+        geo,
+        account_id
+    from clean
+    where is_negative_deposit
     union all
-    select 'negative_ngr' as problem, partner_id, geo, account_id from clean where is_negative_ngr
+    select
+        'negative_ngr' as problem,
+        partner_id,
+        geo,
+        account_id
+    from clean
+    where is_negative_ngr
     union all
-    select 'ftd_date_filled' as problem, partner_id, geo, account_id from clean where is_ftd_date_filled
+    select
+        'ftd_date_filled' as problem,
+        partner_id,
+        geo,
+        account_id
+    from clean
+    where is_ftd_date_filled
 ),
 
 flagged as (
@@ -50,11 +86,19 @@ flagged as (
 
 normalised_rows as (
     -- The clean rows are the validated rows without a reason: raw and normalised values side by side.
-    select 'brand_id_variant' as problem, partner_id, geo, account_id
+    select
+        'brand_id_variant' as problem,
+        partner_id,
+        geo,
+        account_id
     from validated
     where reason_code is null and raw_brand_id <> geo
     union all
-    select 'product_label_variant' as problem, partner_id, geo, account_id
+    select
+        'product_label_variant' as problem,
+        partner_id,
+        geo,
+        account_id
     from validated
     where reason_code is null and raw_player_reg_product <> product
     union all

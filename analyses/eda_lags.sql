@@ -8,10 +8,16 @@ players as (
 ),
 
 lags as (
-    select 'reg_to_ftd' as lag_type, ftd_date - reg_date as lag_days from players
+    select
+        'reg_to_ftd' as lag_type,
+        ftd_date - reg_date as lag_days
+    from players
     where reg_date is not null
     union all
-    select 'ftd_to_first_bet' as lag_type, qp_date - ftd_date as lag_days from players
+    select
+        'ftd_to_first_bet' as lag_type,
+        qp_date - ftd_date as lag_days
+    from players
 ),
 
 bucketed as (
@@ -53,4 +59,4 @@ final as (
 )
 
 select * from final
-order by lag_type desc, bucket_order
+order by lag_type desc, bucket_order asc

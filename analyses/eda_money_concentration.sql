@@ -8,18 +8,33 @@ lifetimes as (
 ),
 
 amounts as (
-    select 'deposit' as measure, player_id, observed_deposit as amount from lifetimes
+    select
+        'deposit' as measure,
+        player_id,
+        observed_deposit as amount
+    from lifetimes
     union all
-    select 'handle' as measure, player_id, observed_handle as amount from lifetimes
+    select
+        'handle' as measure,
+        player_id,
+        observed_handle as amount
+    from lifetimes
     union all
-    select 'ngr' as measure, player_id, observed_ngr as amount from lifetimes
+    select
+        'ngr' as measure,
+        player_id,
+        observed_ngr as amount
+    from lifetimes
 ),
 
 ranked as (
     select
         measure,
         amount,
-        row_number() over (partition by measure order by amount desc, player_id) as amount_rank,
+        row_number() over (
+            partition by measure
+            order by amount desc, player_id asc
+        ) as amount_rank,
         count(*) over (partition by measure) as n_players,
         sum(amount) over (partition by measure) as total_amount
     from amounts

@@ -7,11 +7,20 @@ panel as (
 ),
 
 amounts as (
-    select 'deposit' as measure, total_deposit as amount from panel
+    select
+        'deposit' as measure,
+        total_deposit as amount
+    from panel
     union all
-    select 'handle' as measure, total_handle as amount from panel
+    select
+        'handle' as measure,
+        total_handle as amount
+    from panel
     union all
-    select 'ngr' as measure, total_ngr as amount from panel
+    select
+        'ngr' as measure,
+        total_ngr as amount
+    from panel
 ),
 
 final as (
@@ -21,13 +30,25 @@ final as (
         sum(case when amount = 0 then 1 else 0 end) as n_zero,
         sum(case when amount < 0 then 1 else 0 end) as n_negative,
         min(amount) as min_amount,
-        percentile_cont(0.01) within group (order by amount) as p01,
-        percentile_cont(0.10) within group (order by amount) as p10,
-        percentile_cont(0.50) within group (order by amount) as p50,
+        percentile_cont(0.01) within group (
+            order by amount
+        ) as p01,
+        percentile_cont(0.10) within group (
+            order by amount
+        ) as p10,
+        percentile_cont(0.50) within group (
+            order by amount
+        ) as p50,
         avg(amount) as mean_amount,
-        percentile_cont(0.90) within group (order by amount) as p90,
-        percentile_cont(0.99) within group (order by amount) as p99,
-        percentile_cont(0.999) within group (order by amount) as p999,
+        percentile_cont(0.90) within group (
+            order by amount
+        ) as p90,
+        percentile_cont(0.99) within group (
+            order by amount
+        ) as p99,
+        percentile_cont(0.999) within group (
+            order by amount
+        ) as p999,
         max(amount) as max_amount,
         sum(amount) as total_amount
     from amounts

@@ -8,11 +8,20 @@ panel as (
 ),
 
 amounts as (
-    select 'deposit' as measure, total_deposit as amount from panel
+    select
+        'deposit' as measure,
+        total_deposit as amount
+    from panel
     union all
-    select 'handle' as measure, total_handle as amount from panel
+    select
+        'handle' as measure,
+        total_handle as amount
+    from panel
     union all
-    select 'ngr' as measure, total_ngr as amount from panel
+    select
+        'ngr' as measure,
+        total_ngr as amount
+    from panel
 ),
 
 binned as (

@@ -43,7 +43,7 @@ final as (
     from activity
     left join ftds
         on activity.activity_month = ftds.activity_month
-        and activity.partner_id = ftds.partner_id
+            and activity.partner_id = ftds.partner_id
 )
 
 select * from final

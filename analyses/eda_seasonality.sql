@@ -31,8 +31,8 @@ monthly as (
     from panel
     left join reactivations
         on panel.player_id = reactivations.player_id
-        and panel.churn_spell_number = reactivations.churn_spell_number
-        and panel.is_churn_start
+            and panel.churn_spell_number = reactivations.churn_spell_number
+            and panel.is_churn_start
     group by extract(month from panel.activity_month)
 ),
 

@@ -35,4 +35,4 @@ final as (
 )
 
 select * from final
-order by n_players desc, partner_id, geo
+order by n_players desc, partner_id asc, geo asc

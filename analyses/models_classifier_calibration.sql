@@ -20,12 +20,22 @@ binned as (
 wilson as (
     select
         *,
-        (observed_rate + 1.96 * 1.96 / (2 * n_players)
-            - 1.96 * sqrt(observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)))
-            / (1 + 1.96 * 1.96 / n_players) as wilson_lower,
-        (observed_rate + 1.96 * 1.96 / (2 * n_players)
-            + 1.96 * sqrt(observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)))
-            / (1 + 1.96 * 1.96 / n_players) as wilson_upper
+        (
+            observed_rate + 1.96 * 1.96 / (2 * n_players)
+            - 1.96
+            * sqrt(
+                observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)
+            )
+        )
+        / (1 + 1.96 * 1.96 / n_players) as wilson_lower,
+        (
+            observed_rate + 1.96 * 1.96 / (2 * n_players)
+            + 1.96
+            * sqrt(
+                observed_rate * (1 - observed_rate) / n_players + 1.96 * 1.96 / (4 * n_players * n_players)
+            )
+        )
+        / (1 + 1.96 * 1.96 / n_players) as wilson_upper
     from binned
 ),
 

@@ -45,4 +45,4 @@ final as (
 )
 
 select * from final
-order by is_default desc, algorithm desc, grain
+order by is_default desc, algorithm desc, grain asc

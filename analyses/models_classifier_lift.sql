@@ -9,7 +9,9 @@ scores as (
 
 ranked as (
     select
-        ntile(10) over (order by quick_churn_probability desc, player_id) as decile,
+        ntile(10) over (
+            order by quick_churn_probability desc, player_id asc
+        ) as decile,
         quick_churn_probability,
         case when is_quick_churn then 1 else 0 end as is_positive
     from scores
@@ -35,8 +37,10 @@ final as (
         min_probability,
         1.0 * n_quick_churners / n_players as quick_churn_rate,
         (1.0 * n_quick_churners / n_players)
-            / (1.0 * sum(n_quick_churners) over () / sum(n_players) over ()) as lift,
-        1.0 * sum(n_quick_churners) over (order by decile) / sum(n_quick_churners) over ()
+        / (1.0 * sum(n_quick_churners) over () / sum(n_players) over ()) as lift,
+        1.0 * sum(n_quick_churners) over (
+            order by decile
+        ) / sum(n_quick_churners) over ()
             as cumulative_capture
     from deciles
 )

@@ -19,8 +19,12 @@ by_threshold as (
 cumulative as (
     select
         threshold,
-        sum(n_positive) over (order by threshold desc) as true_positives,
-        sum(n_negative) over (order by threshold desc) as false_positives,
+        sum(n_positive) over (
+            order by threshold desc
+        ) as true_positives,
+        sum(n_negative) over (
+            order by threshold desc
+        ) as false_positives,
         sum(n_positive) over () as positives,
         sum(n_negative) over () as negatives
     from by_threshold

@@ -52,16 +52,16 @@ final as (
     from chosen
     inner join curves as partition_curve
         on partition_curve.pooling_level = 'partition'
-        and chosen.partner_id = partition_curve.partner_id
-        and chosen.geo = partition_curve.geo
+            and chosen.partner_id = partition_curve.partner_id
+            and chosen.geo = partition_curve.geo
     inner join curves as partner_curve
         on partner_curve.pooling_level = 'partner'
-        and chosen.partner_id = partner_curve.partner_id
-        and partition_curve.month_number = partner_curve.month_number
+            and chosen.partner_id = partner_curve.partner_id
+            and partition_curve.month_number = partner_curve.month_number
     left join kaplan_meier
         on chosen.partner_id = kaplan_meier.partner_id
-        and chosen.geo = kaplan_meier.geo
-        and partition_curve.month_number = kaplan_meier.month_number
+            and chosen.geo = kaplan_meier.geo
+            and partition_curve.month_number = kaplan_meier.month_number
 )
 
 select * from final

@@ -15,11 +15,21 @@ final as (
         geo,
         count(*) as n_players,
         sum(case when data_split = 'unlabelled' then 1 else 0 end) as n_unlabelled,
-        percentile_cont(0.10) within group (order by quick_churn_probability) as p10,
-        percentile_cont(0.25) within group (order by quick_churn_probability) as p25,
-        percentile_cont(0.50) within group (order by quick_churn_probability) as p50,
-        percentile_cont(0.75) within group (order by quick_churn_probability) as p75,
-        percentile_cont(0.90) within group (order by quick_churn_probability) as p90,
+        percentile_cont(0.10) within group (
+            order by quick_churn_probability
+        ) as p10,
+        percentile_cont(0.25) within group (
+            order by quick_churn_probability
+        ) as p25,
+        percentile_cont(0.50) within group (
+            order by quick_churn_probability
+        ) as p50,
+        percentile_cont(0.75) within group (
+            order by quick_churn_probability
+        ) as p75,
+        percentile_cont(0.90) within group (
+            order by quick_churn_probability
+        ) as p90,
         avg(case when risk_band in ('high', 'very_high') then 1.0 else 0.0 end) as share_high_risk,
         avg(case when data_split = 'unlabelled' then quick_churn_probability end)
             as mean_probability_unlabelled,
@@ -33,4 +43,4 @@ final as (
 )
 
 select * from final
-order by n_players desc, partner_id, geo
+order by n_players desc, partner_id asc, geo asc

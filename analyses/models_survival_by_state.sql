@@ -10,8 +10,14 @@ curves as (
 partners as (
     select
         partner_id,
-        row_number() over (order by sum(n_players) desc, partner_id) as partner_rank
-    from (select distinct partner_id, geo, n_players from curves) as partitions
+        row_number() over (
+            order by sum(n_players) desc, partner_id
+        ) as partner_rank
+    from (select distinct
+        partner_id,
+        geo,
+        n_players
+    from curves) as partitions
     group by partner_id
 ),
 
@@ -19,8 +25,15 @@ states as (
     select
         partner_id,
         geo,
-        row_number() over (partition by partner_id order by n_players desc, geo) as state_rank
-    from (select distinct partner_id, geo, n_players from curves) as partitions
+        row_number() over (
+            partition by partner_id
+            order by n_players desc, geo asc
+        ) as state_rank
+    from (select distinct
+        partner_id,
+        geo,
+        n_players
+    from curves) as partitions
 ),
 
 final as (
@@ -40,7 +53,7 @@ final as (
         on curves.partner_id = partners.partner_id
     inner join states
         on curves.partner_id = states.partner_id
-        and curves.geo = states.geo
+            and curves.geo = states.geo
     where partners.partner_rank = 1 and states.state_rank <= 6
 )
 

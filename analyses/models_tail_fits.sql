@@ -13,7 +13,9 @@ final as (
         count(*) as n_groups,
         sum(case when status = 'ok' then 1 else 0 end) as n_fitted,
         sum(case when is_chosen then 1 else 0 end) as n_chosen,
-        percentile_cont(0.5) within group (order by backtest_mae) as median_backtest_mae
+        percentile_cont(0.5) within group (
+            order by backtest_mae
+        ) as median_backtest_mae
     from fits
     group by pooling_level, model
 )

@@ -37,7 +37,7 @@ banded as (
     from summary
     left join served
         on summary.partner_id = served.partner_id
-        and summary.geo = served.geo
+            and summary.geo = served.geo
 ),
 
 final as (
