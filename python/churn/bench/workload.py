@@ -35,7 +35,8 @@ def make_workload(label: str, folder: Path, players: int, partners: int, states:
 
 
 def measure(label: str, path: Path, partners: int = 0, states: int = 0) -> Workload:
-    """Players, raw rows and partner x state partitions of an export file."""
+    """Players, raw rows and partner x brand partitions of an export file (the build replaces
+    the partitions by the partner x geo count it finds)."""
     reader = ("read_parquet" if path.suffix == ".parquet" else "read_csv")
     options = "" if path.suffix == ".parquet" else ", all_varchar = true, header = true"
     with duckdb.connect() as connection:
