@@ -14,7 +14,7 @@ DBT_VARS := {$(strip $(if $(RAW),raw_activity_path: '$(RAW)'$(comma)) \
 	$(if $(PARTNER),partner_id: '$(PARTNER)'$(comma)) \
 	$(if $(EXPORT_MONTH),export_month: '$(EXPORT_MONTH)'$(comma)))}
 
-.PHONY: install build test docs serve-docs bench-simulate validate-survival sample lint clean report
+.PHONY: install build test docs serve-docs bench bench-simulate validate-survival sample lint clean report
 
 install: $(INSTALLED)
 
@@ -42,6 +42,12 @@ serve-docs: build
 # Rewrites the bundled sample; a test checks that this reproduces the committed file exactly.
 sample: install
 	$(BIN)/python -m churn.simulate --preset sample --out data/sample/activity.csv.gz --no-truth
+
+# The scale benchmark against the floor and the naive loop (docs/production.md). Sizes as options:
+# make bench BENCH_ARGS="--players 200000 --partners 100 --row-factors 0.5,1"
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/churn bench $(BENCH_ARGS)
 
 bench-simulate: install
 	$(BIN)/python -m churn.simulate.benchmark
