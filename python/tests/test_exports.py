@@ -124,3 +124,15 @@ def test_the_same_rows_give_byte_identical_files(tmp_path):
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.parquet"))
     assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
                          for f in files)
+
+
+def test_a_fresh_clone_needs_no_warehouse_or_exports_folder(tmp_path):
+    from churn.warehouse import run_dbt
+
+    fresh = tmp_path / "fresh"
+    env = {"CHURN_DUCKDB_PATH": str(fresh / "warehouse" / "churn.duckdb"),
+           "CHURN_EXPORT_ROOT": str(fresh / "warehouse" / "exports")}
+    run = run_dbt(["seed", "--select", "product_label_map"], tmp_path / "work", env=env)
+    assert run.ok, run.output[-2000:]
+    assert (fresh / "warehouse" / "churn.duckdb").is_file()
+    assert (fresh / "warehouse" / "exports").is_dir()
