@@ -39,9 +39,9 @@ def read_back_pyarrow(folder: Path) -> pd.DataFrame:
 
 def comparable(frame: pd.DataFrame, columns: list[str], order: list[str]) -> pd.DataFrame:
     frame = frame[columns].sort_values(order, kind="mergesort").reset_index(drop=True)
+    # One representation of every value and of null, whatever dtype each reader chose.
     for column in columns:
-        if frame[column].dtype != float:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
 
 
