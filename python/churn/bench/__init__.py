@@ -68,24 +68,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.set_defaults(**QUICK)
         args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="churn-bench-"))
+    args.out.mkdir(parents=True, exist_ok=True)
     try:
-        results = run_benchmark(args, workdir)
+        results = run_benchmark(args, workdir, args.out / "bench.partial.json")
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = render(results)
-    print(text)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.md").write_text(text, encoding="utf-8")
     (args.out / "bench.json").write_text(json.dumps(results, indent=2, default=str),
                                          encoding="utf-8")
+    text = render(results)
+    print(text)
+    (args.out / "bench.md").write_text(text, encoding="utf-8")
     return 0 if all(build["ok"] for build in results["builds"]) else 1
 
 
-def run_benchmark(args: argparse.Namespace, workdir: Path) -> dict:
-    """Every measurement of one benchmark run, as plain data."""
+def run_benchmark(args: argparse.Namespace, workdir: Path, partial: Path | None = None) -> dict:
+    """Every measurement of one benchmark run, as plain data; each step's figures are also
+    written to `partial` as they come, so a long run that is stopped keeps what it measured."""
     workdir.mkdir(parents=True, exist_ok=True)
     builds: dict[str, BuildTiming] = {}
+    done: dict = {}
+
+    def keep(**figures) -> None:
+        done.update(figures)
+        if partial is not None:
+            done["builds"] = [_build_row(timing) for timing in builds.values()]
+            partial.write_text(json.dumps(done, indent=2, default=str), encoding="utf-8")
 
     def build(label: str, players: int, partners: int) -> BuildTiming:
         workload = make_workload(label, workdir / "exports", players, partners, args.states,
@@ -96,12 +105,16 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> dict:
         print(f"[bench] {label}: build {'ok' if timing.ok else 'FAILED'} in "
               f"{timing.seconds:.1f} s", flush=True)
         builds[label] = timing
+        keep()
         return timing
 
     main_build = build("main", args.players, args.partners)
     floor = floor_seconds(main_build.workload.path, args.threads, args.memory_limit)
     print(f"[bench] floor {floor:.2f} s; timing the naive loop ...", flush=True)
+    keep(floor_seconds=floor)
     naive = time_naive(main_build.workload.path, args.naive_budget, args.seed)
+    print(f"[bench] naive loop {naive.seconds:.1f} s ({naive.describe()})", flush=True)
+    keep(naive={**asdict(naive), "seconds": naive.seconds, "how": naive.describe()})
 
     rows_series = []
     for factor in _numbers(args.row_factors):
@@ -113,7 +126,9 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> dict:
     per_partner = main_build.workload.n_partitions / max(1, args.partners)
     for count in _numbers(args.partition_counts, int):
         partners = max(1, round(count / max(per_partner, 1e-9)))
-        timing = main_build if partners == args.partners else build(
+        # Within 10% of the main workload's partners: that build is the point.
+        same = abs(partners - args.partners) <= 0.1 * args.partners
+        timing = main_build if same else build(
             f"partitions_{count}", args.players, partners)
         partitions_series.append({"target_partitions": count, **_build_row(timing)})
 

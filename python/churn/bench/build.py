@@ -4,7 +4,7 @@ node) and by the operating system (wall time, peak resident memory)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from churn.bench.workload import Workload
@@ -40,6 +40,11 @@ def run_build(workload: Workload, workdir: Path, threads: int, memory_limit: str
     """`dbt build` on the workload in a fresh warehouse under `workdir`."""
     env = {"CHURN_THREADS": str(threads), "CHURN_MEMORY_LIMIT": memory_limit}
     run = run_dbt(["build"], workdir, {"raw_activity_path": str(workload.path)}, env=env)
+    if run.ok:
+        # Partitions as the project sees them (geo normalised from the partner's brand ids).
+        (partitions,), = run.query("select count(*) from (select distinct partner_id, geo "
+                                   "from marts.fct_player_lifetimes)")
+        workload = replace(workload, n_partitions=int(partitions))
     timing = BuildTiming(workload, run.ok, run.seconds, run.peak_rss_mb,
                          errors="" if run.ok else run.errors())
     try:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import duckdb
 
+from churn.bench.workload import CSV_OPTIONS
+
 
 def floor_seconds(path: Path, threads: int, memory_limit: str) -> float:
     """Wall seconds of reading the export and aggregating it to one row per player."""
-    reader = "read_parquet(?)" if path.suffix == ".parquet" else (
-        "read_csv(?, all_varchar = true, header = true)")
+    reader = "read_parquet(?)" if path.suffix == ".parquet" else f"read_csv(?{CSV_OPTIONS})"
     with duckdb.connect(config={"threads": threads, "memory_limit": memory_limit}) as connection:
         started = time.perf_counter()
         connection.execute(f"""

@@ -79,7 +79,7 @@ SERIES_HEADER = ["raw rows", "players", "partitions", "build s", "SQL models s",
 def render(results: dict) -> str:
     """Every table of one benchmark run, as markdown."""
     main, naive, floor = results["main"], results["naive"], results["floor_seconds"]
-    parts = ["# churn bench\n"]
+    parts = ["# churn bench\n\n"]
     parts.append(_table(["", "value"], [
         ("raw rows", f"{main['raw_rows']:,}"),
         ("players", f"{main['players']:,}"),

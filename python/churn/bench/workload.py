@@ -11,6 +11,10 @@ from churn.simulate.config import SimulationConfig
 from churn.simulate.export import write_export
 from churn.simulate.pipeline import simulate
 
+# The source's own reading of a CSV export (models/staging/partner/_partner__sources.yml): the
+# sniffer alone can mistake the quote character on a messy export.
+CSV_OPTIONS = ", all_varchar = true, header = true, delim = ',', quote = '\"'"
+
 
 @dataclass(frozen=True)
 class Workload:
@@ -35,9 +39,10 @@ def make_workload(label: str, folder: Path, players: int, partners: int, states:
 
 
 def measure(label: str, path: Path, partners: int = 0, states: int = 0) -> Workload:
-    """Players, raw rows and partner x state partitions of an export file."""
+    """Players, raw rows and partner x brand partitions of an export file (the build replaces
+    the partitions by the partner x geo count it finds)."""
     reader = ("read_parquet" if path.suffix == ".parquet" else "read_csv")
-    options = "" if path.suffix == ".parquet" else ", all_varchar = true, header = true"
+    options = "" if path.suffix == ".parquet" else CSV_OPTIONS
     with duckdb.connect() as connection:
         rows, players, partitions = connection.execute(
             f"select count(*), count(distinct (partner_id, account_id)), "
