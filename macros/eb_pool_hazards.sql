@@ -29,6 +29,7 @@
             "eb_pool_hazards: the relation name '" ~ relation ~ "' clashes with the macro's own CTEs.") }}
     {%- endfor -%}
     {%- set parent_keys = ['cutoff_offset_months', 'parent_partner_id', 'parent_geo', 'segment_type', 'segment_value'] -%}
+    {%- set child_keys = ['cutoff_offset_months', 'pooling_level', 'partner_id', 'geo', 'segment_type', 'segment_value'] -%}
     {%- set full_credibility_events = var('survival_pooling_full_credibility_events', 1082) -%}
     {%- if full_credibility_events is not number or full_credibility_events <= 0 -%}
         {{ exceptions.raise_compiler_error(
@@ -167,20 +168,80 @@
         left join eb_pool__shape_spread
             on {{ join_on_keys('eb_pool__with_level', 'eb_pool__shape_spread', parent_keys) }}
             and {{ month_band('eb_pool__with_level.month_number') }} = eb_pool__shape_spread.month_band
+    ),
+
+    eb_pool__result as (
+        select
+            cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
+            n_players, month_number, n_at_risk, n_events, n_censored, hazard,
+            case when n_at_risk + prior_strength_months > 0 then
+                (n_events + prior_strength_months * prior_mean) / (n_at_risk + prior_strength_months)
+            else prior_mean end as pooled_hazard,
+            case when n_at_risk > 0 then cast(n_at_risk as double) / (n_at_risk + prior_strength_months)
+                else 0 end as pooling_weight,
+            prior_strength_months,
+            relative_risk,
+            relative_risk_log_variance as band_log_variance
+        from eb_pool__pooled
+    ),
+
+    eb_pool__cumulated as (
+        -- Cumulative pooled hazard, overall and within the month's band (running sums in month
+        -- order, so the same in every build).
+        select
+            eb_pool__result.*,
+            {{ month_band('month_number') }} as month_band,
+            sum(coalesce(pooled_hazard, 0)) over (
+                partition by {{ child_keys | join(', ') }} order by month_number
+                rows between unbounded preceding and current row) as cumulative_hazard,
+            sum(coalesce(pooled_hazard, 0)) over (
+                partition by {{ child_keys | join(', ') }}, {{ month_band('month_number') }}
+                order by month_number
+                rows between unbounded preceding and current row) as band_cumulative_hazard
+        from eb_pool__result
+    ),
+
+    eb_pool__bands as (
+        -- Each finished band's share of Var(log S): (its cumulative hazard)^2 Var(log RR_band),
+        -- summed over the bands before each band.
+        select
+            {{ child_keys | join(', ') }}, month_band,
+            sum(power(max(band_cumulative_hazard), 2) * max(band_log_variance)) over (
+                partition by {{ child_keys | join(', ') }} order by month_band
+                rows between unbounded preceding and 1 preceding) as earlier_bands_variance
+        from eb_pool__cumulated
+        group by {{ child_keys | join(', ') }}, month_band
+    ),
+
+    eb_pool__curve_level as (
+        -- The relative risks of the bands are independent, so at month t the level adds
+        -- sum_b Lambda_b(t)^2 Var(log RR_b) to Var(log S(t)). As one variance of log RR shared by
+        -- the whole curve (Lambda(t)^2 x v, how the curve's bands use it): the largest v any month
+        -- needs, which is at most the largest band's.
+        select
+            {% for key in child_keys %}eb_pool__cumulated.{{ key }}, {% endfor %}eb_pool__cumulated.month_number,
+            max(case when eb_pool__cumulated.cumulative_hazard > 0 then
+                (coalesce(eb_pool__bands.earlier_bands_variance, 0)
+                    + power(eb_pool__cumulated.band_cumulative_hazard, 2) * eb_pool__cumulated.band_log_variance)
+                / power(eb_pool__cumulated.cumulative_hazard, 2)
+            end) over (partition by {% for key in child_keys %}eb_pool__cumulated.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %})
+                as curve_log_variance
+        from eb_pool__cumulated
+        inner join eb_pool__bands
+            on {{ join_on_keys('eb_pool__cumulated', 'eb_pool__bands', child_keys + ['month_band']) }}
     )
 
     select
-        cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
-        n_players, month_number, n_at_risk, n_events, n_censored, hazard,
-        case when n_at_risk + prior_strength_months > 0 then
-            (n_events + prior_strength_months * prior_mean) / (n_at_risk + prior_strength_months)
-        else prior_mean end as pooled_hazard,
-        case when n_at_risk > 0 then cast(n_at_risk as double) / (n_at_risk + prior_strength_months)
-            else 0 end as pooling_weight,
-        prior_strength_months,
-        relative_risk,
-        relative_risk_log_variance
-    from eb_pool__pooled
+        eb_pool__result.cutoff_offset_months, eb_pool__result.pooling_level, eb_pool__result.partner_id,
+        eb_pool__result.geo, eb_pool__result.segment_type, eb_pool__result.segment_value,
+        eb_pool__result.n_players, eb_pool__result.month_number, eb_pool__result.n_at_risk,
+        eb_pool__result.n_events, eb_pool__result.n_censored, eb_pool__result.hazard,
+        eb_pool__result.pooled_hazard, eb_pool__result.pooling_weight,
+        eb_pool__result.prior_strength_months, eb_pool__result.relative_risk,
+        coalesce(eb_pool__curve_level.curve_log_variance, 0) as relative_risk_log_variance
+    from eb_pool__result
+    inner join eb_pool__curve_level
+        on {{ join_on_keys('eb_pool__result', 'eb_pool__curve_level', child_keys + ['month_number']) }}
 {% endmacro %}
 
 {#- Bands of months over which the children's residual spread is taken as constant. -#}
