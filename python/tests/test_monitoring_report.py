@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from churn.monitoring.frames import conform
+from churn.frames import conform
 from churn.monitoring.history import DRIFT_SCHEMA, ESTIMATES_SCHEMA, METRICS_SCHEMA
 from churn.monitoring.registry import REGISTRY_SCHEMA
 from churn.report.monitoring import FIGURE_IDS, main

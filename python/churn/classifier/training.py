@@ -46,6 +46,7 @@ from churn.classifier.model import (
     DEFAULT_SEED,
     QuickChurnClassifier,
 )
+from churn.frames import conform
 
 logger = logging.getLogger(__name__)
 
@@ -682,24 +683,4 @@ def default_artifact_path(evaluation: pd.DataFrame, column: str = "artifact_path
         return None
     paths = evaluation.loc[evaluation["is_default"].astype(bool), column].dropna().unique()
     return str(paths[0]) if len(paths) else None
-
-
-def conform(frame: pd.DataFrame, schema: list[tuple[str, str]]) -> pd.DataFrame:
-    """Exactly the schema's columns, in order and of the declared dtypes (missing ones null)."""
-    out = pd.DataFrame(index=frame.index)
-    for column, dtype in schema:
-        values = (
-            frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
-        )
-        if dtype == "int64":
-            out[column] = values.fillna(0).astype("int64")
-        elif dtype == "bool":
-            out[column] = values.fillna(False).astype(bool)
-        elif dtype == "date":
-            out[column] = pd.to_datetime(values).dt.date.astype(object).where(values.notna(), None)
-        elif dtype == "object":
-            out[column] = values.astype(object).where(values.notna(), None)
-        else:
-            out[column] = values.astype(dtype)
-    return out.reset_index(drop=True)
 

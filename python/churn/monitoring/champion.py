@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from churn.classifier.training import default_artifact_path
+from churn.frames import conform
 from churn.monitoring import served_model
-from churn.monitoring.frames import conform
 from churn.monitoring.promotion import PromotionRule, decide
 from churn.monitoring.registry import REGISTRY_SCHEMA, Registry
 

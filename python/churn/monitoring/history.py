@@ -23,10 +23,10 @@ from churn.classifier.metrics import (
     stable_seed,
     weighted_roc_auc,
 )
+from churn.frames import conform
 from churn.monitoring import drift as psi
 from churn.monitoring.champion import champion_at
 from churn.monitoring.estimation import expected_base_rate, expected_roc_auc, expected_roc_auc_sd
-from churn.monitoring.frames import conform
 
 ALL = "_all"
 
