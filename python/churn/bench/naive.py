@@ -53,7 +53,9 @@ def player_table(path: Path) -> pd.DataFrame:
     ftd = pd.to_datetime(raw["ftd_date"], errors="coerce").dt.to_period("M")
     money = raw[["total_deposit", "total_handle", "total_ngr"]].apply(pd.to_numeric,
                                                                        errors="coerce")
-    frame = pd.DataFrame({"partner_id": raw["partner_id"], "geo": raw["brand_id"],
+    # The least a loop would do to the brand: trim and upper-case (full state names stay apart).
+    geo = raw["brand_id"].str.strip().str.upper()
+    frame = pd.DataFrame({"partner_id": raw["partner_id"], "geo": geo,
                           "account_id": raw["account_id"]}).join(money)
     frame["months_active"] = (month - ftd).map(lambda offset: getattr(offset, "n", np.nan))
     frame = frame[frame["months_active"] >= 0]
