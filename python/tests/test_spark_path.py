@@ -9,7 +9,8 @@ import sys
 import pandas as pd
 import pytest
 from churn.engine import run_on_spark, run_partitioned
-from churn.survival.pipeline import FITS_SCHEMA, GROUP_KEYS, fit_group
+from churn.survival.selection import FITS_SCHEMA, GROUP_KEYS
+from churn.survival.selection import fit_tail_models as fit_group
 from test_survival_pipeline import group_frame
 
 pyspark_sql = pytest.importorskip("pyspark.sql")

@@ -161,6 +161,7 @@ class Tails:
     params: np.ndarray  # (C, candidates, MAX_PARAMS)
     covariance: np.ndarray  # (C, candidates, MAX_PARAMS, MAX_PARAMS)
     weight: np.ndarray  # (C, candidates)
+    error_rate: np.ndarray  # (C, candidates) backtest variance of log S per month of horizon
 
 
 def _dense(frame: pd.DataFrame, keys: list[str], max_month: int):
@@ -237,7 +238,11 @@ def assemble(
     spread = np.nan_to_num(ratios - chosen_ratio[:, None, :]) ** 2 + variances
     mixed = np.einsum("ck,ckm->cm", np.nan_to_num(tails.weight), spread)
     weighted = np.nan_to_num(tails.weight).sum(axis=1) > 0
-    tail_var = np.where(weighted[:, None], mixed, chosen_var)
+    # What the backtest showed the chosen model misses by when it extrapolates, growing with
+    # the months beyond the data: the error neither the fit nor the candidates account for.
+    rate = np.nan_to_num(tails.error_rate[np.arange(n_curves), pick])
+    horizon = np.maximum(months[None, :] - last[:, None], 0)
+    tail_var = np.where(weighted[:, None], mixed, chosen_var) + rate[:, None] * horizon
 
     fill = is_extrapolated & has_tail[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -281,6 +286,7 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
         params = np.full((len(CANDIDATES), MAX_PARAMS), np.nan)
         cov = np.zeros((len(CANDIDATES), MAX_PARAMS, MAX_PARAMS))
         weight = np.zeros(len(CANDIDATES))
+        rate = np.zeros(len(CANDIDATES))
         cutoff = [{} for _ in CANDIDATES]
         chosen = -1
         for _, fit in rows.iterrows():
@@ -299,11 +305,12 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
                         np.asarray(matrix, dtype=float)
                     )
                 weight[k] = float(np.nan_to_num(fit.get("choice_weight", 0.0)))
+                rate[k] = float(np.nan_to_num(fit.get("backtest_log_error_rate", 0.0)))
                 cutoff[k] = json.loads(fit.get("cutoff_params") or "{}")
                 if bool(fit["is_chosen"]) and np.isfinite(params[k, : len(names)]).all():
                     chosen = k
         tails[key] = {"chosen": chosen, "params": params, "covariance": cov, "weight": weight,
-                      "cutoff": cutoff}
+                      "rate": rate, "cutoff": cutoff}
     return tails
 
 
@@ -339,7 +346,7 @@ def _curve_tails(fits: pd.DataFrame):
             np.full(n, -1), np.full(n, "none", dtype=object),
             np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
             np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
-            np.zeros((n, len(CANDIDATES))),
+            np.zeros((n, len(CANDIDATES))), np.zeros((n, len(CANDIDATES))),
         )
         for i, (level, partner_id, geo, segment_type) in enumerate(
             curves[[*GROUP_KEYS, "segment_type"]].itertuples(index=False)
@@ -350,22 +357,30 @@ def _curve_tails(fits: pd.DataFrame):
             if segment_type != "all" and "(parent tail)" not in method:
                 method = f"{method} (group tail)"
             out.chosen[i], out.method[i] = tail["chosen"], method
-            out.params[i], out.covariance[i], out.weight[i] = (
-                tail["params"], tail["covariance"], tail["weight"]
+            out.params[i], out.covariance[i], out.weight[i], out.error_rate[i] = (
+                tail["params"], tail["covariance"], tail["weight"], tail["rate"]
             )
         return out
 
     return tails_for
 
 
-def columns_frame(table, columns: list[str]) -> pd.DataFrame:
+def columns_frame(table, columns: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
     """The named columns of a pandas frame, an Arrow table or an Arrow batch reader (what
-    `dbt.ref(...).arrow()` gives) as a pandas frame; only these columns are converted."""
-    if isinstance(table, pd.DataFrame):
-        return table[columns].reset_index(drop=True)
+    `dbt.ref(...).arrow()` gives) as a pandas frame; only these columns are converted.
+    `optional` columns may be absent (then null)."""
     if hasattr(table, "read_all"):
         table = table.read_all()
-    return pd.DataFrame({c: table.column(c).to_numpy(zero_copy_only=False) for c in columns})
+    names = list(table.columns) if isinstance(table, pd.DataFrame) else table.column_names
+    out = {}
+    for column in columns:
+        if column not in names and column in optional:
+            out[column] = np.full(len(table), np.nan)
+        elif isinstance(table, pd.DataFrame):
+            out[column] = table[column].to_numpy()
+        else:
+            out[column] = table.column(column).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(out)
 
 
 INPUT_COLUMNS = [
@@ -381,7 +396,7 @@ def assemble_curves(curve_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFr
     `curve_inputs`: int_survival__curve_inputs at cutoff offset 0 (pandas or Arrow);
     `fits`: churn_survival_fits."""
     frame = columns_frame(curve_inputs, [*CURVE_KEYS, *INPUT_COLUMNS])
-    fits = columns_frame(fits, _FIT_COLUMNS)
+    fits = columns_frame(fits, _FIT_COLUMNS, _OPTIONAL_FIT_COLUMNS)
     if frame.empty:
         return conform(pd.DataFrame(columns=[c for c, _ in CURVE_SCHEMA]), CURVE_SCHEMA)
     progress = Progress("churn_survival_curves", frame[CURVE_KEYS].drop_duplicates().shape[0])
@@ -393,7 +408,10 @@ def assemble_curves(curve_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFr
 
 
 _FIT_COLUMNS = [*GROUP_KEYS, "model", "status", "params", "param_covariance", "cutoff_params",
-                "choice_weight", "is_chosen"]
+                "choice_weight", "backtest_log_error_rate", "is_chosen"]
+# Without them a tail band has only the anchor's variance (e.g. fits rebuilt by hand).
+_OPTIONAL_FIT_COLUMNS = ("param_covariance", "cutoff_params", "choice_weight",
+                         "backtest_log_error_rate")
 
 
 def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFrame:
@@ -403,7 +421,7 @@ def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFram
     realised is the Kaplan-Meier the export later showed for the same players."""
     columns = [*GROUP_KEYS, "role", "cutoff_offset_months", "survival", *INPUT_COLUMNS]
     frame = columns_frame(fit_inputs, [c for c in columns if c != "n_players"])
-    fits = columns_frame(fits, _FIT_COLUMNS)
+    fits = columns_frame(fits, _FIT_COLUMNS, _OPTIONAL_FIT_COLUMNS)
     tails = _group_tails(fits)
     keys = [*GROUP_KEYS, "cutoff_offset_months"]
     train = frame[(frame["role"] == "train") & (frame["cutoff_offset_months"] > 0)]
@@ -419,7 +437,7 @@ def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFram
             np.full(n, -1), np.full(n, "none", dtype=object),
             np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
             np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
-            np.zeros((n, len(CANDIDATES))),
+            np.zeros((n, len(CANDIDATES))), np.zeros((n, len(CANDIDATES))),
         )
         for i, (*group, offset) in enumerate(curves[keys].itertuples(index=False)):
             tail = tails[tuple(group)]

@@ -54,6 +54,7 @@ FITS_SCHEMA: tuple[tuple[str, str], ...] = (
     ("backtest_mae", "float64"),
     ("backtest_rmse", "float64"),
     ("n_backtest_months", "Int64"),
+    ("backtest_log_error_rate", "float64"),
     ("choice_weight", "float64"),
     ("is_chosen", "boolean"),
     ("choice_reason", "object"),
@@ -129,8 +130,12 @@ def fit_candidates(
     return fits
 
 
-def _choose(table: pd.DataFrame, min_events: int) -> tuple[str | None, str]:
-    """The chosen model of one group's candidate rows and why; None means the parent's tail."""
+def choose_model(table: pd.DataFrame, min_events: int = MIN_EVENTS) -> tuple[str | None, str]:
+    """The chosen model of one group's candidate rows and why; None means the parent's tail.
+
+    Lowest backtest MAE, where MAEs within MAE_TIE of the best are a tie that the simplest
+    model wins (fewer parameters, then the DEFAULT_MODELS order); no backtest months: lowest
+    AIC among the mixture models, with the same tie rule. No rounding anywhere."""
     if table["n_events"].max() < min_events:
         return None, TOO_FEW_EVENTS
     ok = table[(table["status"] == "ok") & np.isfinite(table["aic"])]
@@ -228,7 +233,12 @@ def fit_tail_models(
         )[:, 0]
         error = predicted - realised
         valid = np.isfinite(error)
-        errors[name] = (scored_row[valid], error[valid])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_error = np.log(predicted) - np.log(realised)
+        positive = valid & np.isfinite(log_error)
+        horizon = scored_month - last_month[scored_row]
+        errors[name] = (scored_row[valid], error[valid], scored_row[positive],
+                        log_error[positive] ** 2, horizon[positive])
 
     # Candidate rows at the export (offset 0) with their backtest over all cutoffs.
     out = []
@@ -240,6 +250,11 @@ def fit_tail_models(
         abs_sum = np.bincount(row_group, np.abs(errors[name][1]), len(groups))
         sq_sum = np.bincount(row_group, errors[name][1] ** 2, len(groups))
         count = np.bincount(row_group, minlength=len(groups))
+        # Extrapolation error that grows with the horizon: squared log errors per month beyond
+        # the cutoff's data, sum e^2 / sum h (a random-walk rate), for the tail band.
+        log_group = group_of[errors[name][2]]
+        log_sq = np.bincount(log_group, errors[name][3], len(groups))
+        log_h = np.bincount(log_group, errors[name][4], len(groups))
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
         cutoff_params = [{} for _ in range(len(groups))]
@@ -272,6 +287,7 @@ def fit_tail_models(
                     "backtest_mae": abs_sum[g] / count[g] if count[g] else np.nan,
                     "backtest_rmse": math.sqrt(sq_sum[g] / count[g]) if count[g] else np.nan,
                     "n_backtest_months": int(count[g]),
+                    "backtest_log_error_rate": log_sq[g] / log_h[g] if log_h[g] > 0 else np.nan,
                 }
             )
     candidates = pd.DataFrame(out)
@@ -283,7 +299,7 @@ def fit_tail_models(
     results = []
     for g, table in candidates.groupby("group", sort=True):
         table = table.reset_index(drop=True)
-        chosen, reason = _choose(table, min_events)
+        chosen, reason = choose_model(table, min_events)
         table["choice_weight"] = _choice_weights(table)
         table["is_chosen"] = table["model"] == chosen
         table["choice_reason"] = np.where(table["is_chosen"], reason, None)
