@@ -144,7 +144,7 @@ def test_assembled_curve_is_continuous_monotone_and_inside_its_bands():
 
 
 def log_sd(curve: pd.DataFrame) -> np.ndarray:
-    """The standard error of log S a log-log band stands for: width in log(-log S) x |log S| / 2z."""
+    """The standard error of log S a log-log band stands for: log-log width x |log S| / 2z."""
     with np.errstate(divide="ignore"):
         width = np.log(-np.log(curve["survival_lower"])) - np.log(-np.log(curve["survival_upper"]))
     return (width * -np.log(curve["survival"]) / (2 * Z_95)).to_numpy()
