@@ -182,3 +182,20 @@ def test_anchored_tail_is_the_conditional_survival_times_the_anchor():
             last[r], params[r]
         )
         np.testing.assert_allclose(tail[r], expected, rtol=1e-12)
+
+
+def test_float_noise_in_the_inputs_does_not_change_the_choice():
+    frame = pd.concat(
+        [group_frame(n).assign(geo=geo) for n, geo in ((800, "NJ"), (3000, "PA"), (9000, "NY"))],
+        ignore_index=True,
+    )
+    noise = 1 + 1e-13 * np.random.default_rng(5).standard_normal(len(frame))
+    noisy = frame.assign(pooled_hazard=frame["pooled_hazard"] * noise)
+    first, again, perturbed = (fit_tail_models(f) for f in (frame, frame, noisy))
+    pd.testing.assert_frame_equal(first, again)
+    chosen = first[first["is_chosen"].astype(bool)][["geo", "model"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        chosen, perturbed[perturbed["is_chosen"].astype(bool)][["geo", "model"]].reset_index(
+            drop=True
+        )
+    )

@@ -277,7 +277,7 @@ def fit_tail_models(
                     "status": status,
                     "params": _json_params(name, params),
                     "param_covariance": json.dumps(
-                        np.round(fit.covariance[r], 17).tolist() if has and status == "ok" else None
+                        fit.covariance[r].tolist() if has and status == "ok" else None
                     ),
                     "cutoff_params": json.dumps(cutoff_params[g], sort_keys=True),
                     "log_likelihood": ll if status == "ok" else np.nan,
