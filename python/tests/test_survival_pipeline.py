@@ -181,9 +181,9 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
     np.testing.assert_allclose(
         log_sd(choice)[tail] ** 2 - anchor_sd**2, 0.5 * (other - sbg) ** 2, rtol=1e-6, atol=1e-12
     )
-    # The backtest's extrapolation error adds its rate per month beyond the data.
+    # The backtest's extrapolation error adds its rate times the squared months beyond the data.
     np.testing.assert_allclose(
-        log_sd(drifting)[tail] ** 2 - anchor_sd**2, 1e-3 * (months - 24), rtol=1e-6
+        log_sd(drifting)[tail] ** 2 - anchor_sd**2, 1e-3 * (months - 24) ** 2, rtol=1e-6
     )
     np.testing.assert_array_equal(choice["survival"], params["survival"])
 

@@ -161,7 +161,7 @@ class Tails:
     params: np.ndarray  # (C, candidates, MAX_PARAMS)
     covariance: np.ndarray  # (C, candidates, MAX_PARAMS, MAX_PARAMS)
     weight: np.ndarray  # (C, candidates)
-    error_rate: np.ndarray  # (C, candidates) backtest variance of log S per month of horizon
+    error_rate: np.ndarray  # (C, candidates) backtest variance of log S per squared month
 
 
 def _dense(frame: pd.DataFrame, keys: list[str], max_month: int):
@@ -242,7 +242,7 @@ def assemble(
     # the months beyond the data: the error neither the fit nor the candidates account for.
     rate = np.nan_to_num(tails.error_rate[np.arange(n_curves), pick])
     horizon = np.maximum(months[None, :] - last[:, None], 0)
-    tail_var = np.where(weighted[:, None], mixed, chosen_var) + rate[:, None] * horizon
+    tail_var = np.where(weighted[:, None], mixed, chosen_var) + rate[:, None] * horizon**2
 
     fill = is_extrapolated & has_tail[:, None]
     with np.errstate(over="ignore", invalid="ignore"):

@@ -250,11 +250,12 @@ def fit_tail_models(
         abs_sum = np.bincount(row_group, np.abs(errors[name][1]), len(groups))
         sq_sum = np.bincount(row_group, errors[name][1] ** 2, len(groups))
         count = np.bincount(row_group, minlength=len(groups))
-        # Extrapolation error that grows with the horizon: squared log errors per month beyond
-        # the cutoff's data, sum e^2 / sum h (a random-walk rate), for the tail band.
+        # Extrapolation error that grows with the horizon h (months beyond the cutoff's data):
+        # a hazard that is off by a constant makes the log error grow like h, so its variance
+        # like h^2; rate = sum e^2 / sum h^2 over the backtest, for the tail band.
         log_group = group_of[errors[name][2]]
         log_sq = np.bincount(log_group, errors[name][3], len(groups))
-        log_h = np.bincount(log_group, errors[name][4], len(groups))
+        log_h = np.bincount(log_group, errors[name][4] ** 2, len(groups))
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
         cutoff_params = [{} for _ in range(len(groups))]
