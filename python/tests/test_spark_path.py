@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import test_partitions
 from churn.partitions import run_batched, run_batched_on_spark, run_on_spark, run_partitioned
-from churn.survival.pipeline import FITS_SCHEMA, GROUP_KEYS, fit_group
+from churn.survival.selection import FITS_SCHEMA, GROUP_KEYS
+from churn.survival.selection import fit_tail_models as fit_group
 from spark_session import local_spark
 from test_partitions import SCHEMA, frame, total_or_fail
 from test_survival_pipeline import group_frame

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 from churn.survival import (
-    BACKTEST_SCHEMA,
-    CANDIDATE_SCHEMA,
-    EXTRAPOLATION_SCHEMA,
     MODELS,
-    TOO_FEW_EVENTS,
     BetaDiscreteWeibull,
     DiscreteLogLogistic,
     DiscreteWeibull,
     ShiftedBetaGeometric,
-    backtest,
-    choose_model,
-    extrapolate,
-    fit_candidates,
-    fitted_model,
     life_table_from_durations,
     simulate_durations,
 )
@@ -251,133 +240,29 @@ def test_fitters_return_status_for_bad_tables(expected):
         assert model.status_.startswith(expected)
         assert np.isnan(model.aic_)
         assert np.isnan(model.predict_survival(5).iloc[1:]).all()
-    cands = fit_candidates(table)
-    _assert_schema(cands, CANDIDATE_SCHEMA)
-    assert cands["status"].str.startswith(expected).all()
-    assert choose_model(cands, None) == {"model": None, "reason": TOO_FEW_EVENTS}
-    bt = backtest(table, pd.DataFrame({"month": [1, 2], "survival": [0.5, 0.4]}))
-    _assert_schema(bt, BACKTEST_SCHEMA)
-    assert (bt["n_scored_months"] == 0).all()
 
 
 @pytest.mark.parametrize("bad", [None, pd.DataFrame({"x": [1]}), "table"])
 def test_fitters_never_raise_on_garbage(bad):
-    cands = fit_candidates(bad, models=("sbg", "nope"))
-    _assert_schema(cands, CANDIDATE_SCHEMA)
-    assert cands["status"].iloc[0].startswith("invalid life table")
-    assert cands["status"].iloc[1].startswith("unknown model")
-    _assert_schema(backtest(bad, bad), BACKTEST_SCHEMA)
+    model = ShiftedBetaGeometric().fit(bad)
+    assert model.status_.startswith("invalid life table")
 
 
 def test_events_only_at_month_one_does_not_raise():
     table = pd.DataFrame({"month": [1, 2, 3, 4], "n_at_risk": [100, 60, 60, 60],
                           "n_events": [40, 0, 0, 0]})
-    cands = fit_candidates(table)
-    _assert_schema(cands, CANDIDATE_SCHEMA)
-    assert cands["status"].isin(["ok", "did not converge"]).all()
+    for name in MODELS:
+        assert MODELS[name]().fit(table).status_ in ("ok", "did not converge")
     # the degenerate optimum sits on a parameter bound and says so
-    assert cands.loc[cands["model"] == "sbg", "at_bound"].item()
+    assert ShiftedBetaGeometric().fit(table).at_bound_
 
 
-# ---- fit_candidates / backtest / choose_model / extrapolate ------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cohort_tables():
-    """One simulated BdW cohort observed to month 18 (train) and to month 48 (holdout)."""
-    true = simulate_durations("bdw", PARAMS["bdw"], 8_000, np.random.default_rng(11))
-    as_of = {}
-    for end in (18, 48):
-        obs = true.assign(
-            event=true["true_duration"] <= end,
-            duration=np.minimum(true["true_duration"], end),
-        )
-        as_of[end] = life_table_from_durations(obs)
-    return as_of[18], as_of[48]
-
-
-def test_fit_candidates_schema_and_content(cohort_tables):
-    train, _ = cohort_tables
-    cands = fit_candidates(train)
-    _assert_schema(cands, CANDIDATE_SCHEMA)
-    assert list(cands["model"]) == ["sbg", "bdw", "weibull", "loglogistic"]
-    assert (cands["status"] == "ok").all()
-    assert (cands["n_events"] == train["n_events"].sum()).all()
-    assert (cands["max_month"] == 18).all()
-    bdw = cands.set_index("model").loc["bdw"]
-    assert json.loads(bdw["params"]) == {"alpha": bdw["param_1"], "beta": bdw["param_2"],
-                                         "c": bdw["param_3"]}
-    # BdW nests sBG: its likelihood can only be higher
-    assert bdw["log_likelihood"] >= cands.set_index("model").loc["sbg", "log_likelihood"] - 1e-6
-    rebuilt = fitted_model(cands, "bdw")
-    assert rebuilt.params_ == {"alpha": bdw["param_1"], "beta": bdw["param_2"], "c": bdw["param_3"]}
-
-
-def test_backtest_and_choose_model(cohort_tables):
-    train, full = cohort_tables
-    bt = backtest(train, _km(full))
-    _assert_schema(bt, BACKTEST_SCHEMA)
-    assert (bt["status"] == "ok").all()
-    assert (bt["n_scored_months"] == 30).all() and (bt["train_max_month"] == 18).all()
-    mae = bt.set_index("model")["backtest_mae"]
-    assert mae["bdw"] < 0.02 and mae["bdw"] < mae["weibull"]
-    cands = fit_candidates(train)
-    choice = choose_model(cands, bt)
-    assert choice["model"] == mae.idxmin() and "backtest MAE" in choice["reason"]
-
-    # no months beyond the train data: fall back to mixture models by AIC
-    no_months = backtest(train, _km(train))
-    assert (no_months["n_scored_months"] == 0).all()
-    fallback = choose_model(cands, no_months)
-    mix = cands[cands["model"].isin(["sbg", "bdw"])]
-    assert fallback["model"] == mix.loc[mix["aic"].idxmin(), "model"]
-    assert "mixture" in fallback["reason"]
-
-    too_few = choose_model(cands, bt, min_events=10**9)
-    assert too_few == {"model": None, "reason": TOO_FEW_EVENTS}
-
-    # empty or object-typed backtest frames (e.g. built by a caller) fall back, never raise
-    empty = pd.DataFrame(columns=["model", "status", "backtest_mae", "n_scored_months"])
-    assert choose_model(cands, empty) == fallback
-    assert choose_model(cands, bt.astype(object))["model"] == choice["model"]
-    assert choose_model(cands.drop(columns=["status"]), bt)["model"] is None
-
-
-def test_extrapolate_keeps_observed_and_is_monotone_and_continuous(cohort_tables):
-    train, _ = cohort_tables
-    km = _km(train)
-    observed = pd.Series(km["survival"].to_numpy(), index=km["month"].to_numpy())
-    model = BetaDiscreteWeibull().fit(train)
-    out = extrapolate(observed, model, max_month=60)
-    _assert_schema(out, EXTRAPOLATION_SCHEMA)
-    assert list(out["month"]) == list(range(61))
-    head = out[out["month"] <= 18]
-    np.testing.assert_array_equal(head["survival"].to_numpy(), observed.to_numpy())
-    assert not head["is_extrapolated"].any() and (head["method"] == "observed").all()
-    tail = out[out["month"] > 18]
-    assert tail["is_extrapolated"].all() and (tail["method"] == "bdw").all()
-    s = out["survival"].to_numpy()
-    assert np.all(np.diff(s) <= 0) and np.isfinite(s).all()
-    # continuity at M: the first extrapolated step applies the model's own hazard at M+1
-    assert s[19] == pytest.approx(s[18] * (1 - model.hazard(19)), rel=1e-10)
-    assert s[18] - s[19] < 0.02
-
-
-def test_extrapolate_edge_cases():
-    model = ShiftedBetaGeometric.with_params(PARAMS["sbg"])
-    # empty observed curve: pure model curve
-    out = extrapolate(pd.Series(dtype=float), model, max_month=12)
-    np.testing.assert_allclose(out["survival"], model.survival(np.arange(13)))
-    # noisy non-monotone input is made monotone; gaps carried forward
-    noisy = pd.Series([1.0, 0.7, 0.72, 0.5], index=[0, 1, 2, 4])
-    out = extrapolate(noisy, model, max_month=8)
-    assert np.all(np.diff(out["survival"]) <= 0)
-    assert out.loc[3, "survival"] == 0.7
-    # no usable model: NaN beyond the data, marked 'none'
-    out = extrapolate(noisy, None, max_month=8)
-    _assert_schema(out, EXTRAPOLATION_SCHEMA)
-    assert out.loc[out["month"] > 4, "survival"].isna().all()
-    assert (out.loc[out["month"] > 4, "method"] == "none").all()
-    # observed longer than max_month: truncated, nothing extrapolated
-    out = extrapolate(noisy, model, max_month=2)
-    assert len(out) == 3 and not out["is_extrapolated"].any()
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_vectorised_survival_equals_one_group_at_a_time(name):
+    model = MODELS[name]()
+    params = np.array([PARAMS[name], np.array(PARAMS[name]) * 1.5])
+    months = np.arange(0, 61, dtype=float)
+    together = model.survival(months, params)
+    assert together.shape == (2, 61)
+    for g in range(2):
+        np.testing.assert_allclose(together[g], model.survival(months, params[g]), rtol=1e-14)

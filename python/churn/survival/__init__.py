@@ -1,51 +1,59 @@
-"""Discrete-time (monthly) survival models for player churn: fit, backtest, choose, extrapolate."""
+"""Discrete-time (monthly) survival baseline for player churn: tail models fitted for all groups
+at once (models), candidate fits, backtest and choice (selection), curves with honest tail bands
+(curves)."""
 
-from churn.survival.discrete_models import (
+from churn.survival.curves import (
+    BACKTEST_CURVE_SCHEMA,
+    CURVE_SCHEMA,
+    anchored_tail,
+    assemble_curves,
+    backtest_curves,
+)
+from churn.survival.models import (
     LIFE_TABLE_COLUMNS,
     MIXTURE_MODELS,
     MODELS,
+    BatchFit,
     BetaDiscreteWeibull,
     DiscreteLogLogistic,
     DiscreteSurvivalModel,
     DiscreteWeibull,
     ShiftedBetaGeometric,
     clean_life_table,
+    fit_life_tables,
     life_table_from_durations,
     simulate_durations,
 )
-from churn.survival.fitting import (
-    BACKTEST_SCHEMA,
-    CANDIDATE_SCHEMA,
+from churn.survival.selection import (
     DEFAULT_MODELS,
-    EXTRAPOLATION_SCHEMA,
+    FITS_SCHEMA,
+    GROUP_KEYS,
     TOO_FEW_EVENTS,
-    backtest,
-    choose_model,
-    extrapolate,
-    fit_candidates,
-    fitted_model,
+    fit_tail_models,
 )
 
 __all__ = [
-    "BACKTEST_SCHEMA",
-    "CANDIDATE_SCHEMA",
+    "BACKTEST_CURVE_SCHEMA",
+    "CURVE_SCHEMA",
     "DEFAULT_MODELS",
-    "EXTRAPOLATION_SCHEMA",
+    "FITS_SCHEMA",
+    "GROUP_KEYS",
     "LIFE_TABLE_COLUMNS",
     "MIXTURE_MODELS",
     "MODELS",
     "TOO_FEW_EVENTS",
+    "BatchFit",
     "BetaDiscreteWeibull",
     "DiscreteLogLogistic",
     "DiscreteSurvivalModel",
     "DiscreteWeibull",
     "ShiftedBetaGeometric",
-    "backtest",
-    "choose_model",
+    "anchored_tail",
+    "assemble_curves",
+    "backtest_curves",
     "clean_life_table",
-    "extrapolate",
-    "fit_candidates",
-    "fitted_model",
+    "fit_life_tables",
+    "fit_tail_models",
     "life_table_from_durations",
     "simulate_durations",
 ]

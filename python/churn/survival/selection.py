@@ -1,0 +1,318 @@
+"""Tail-model selection for every group at once: candidate fits at the export and at each
+backtest cutoff in one batch, backtest scoring of those same fits, and the choice.
+
+A group is (pooling_level, partner_id, geo) at segment 'all'. Its candidates are fitted on the
+pooled (effective) life table; the fits at the earlier cutoffs are scored on the months they
+had to extrapolate against the Kaplan-Meier the export later showed, and kept (`cutoff_params`)
+so the backtest curves reuse them. Everything is group-pure: a group's rows depend on its own
+inputs only, however many groups share the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from churn.frames import conform
+from churn.progress import Progress
+from churn.survival.curves import anchored_tail, columns_frame
+from churn.survival.models import (
+    MIXTURE_MODELS,
+    MODELS,
+    BetaDiscreteWeibull,
+    fit_life_tables,
+    life_table_problem,
+)
+
+GROUP_KEYS = ["pooling_level", "partner_id", "geo"]
+# The fixed order of simplicity that breaks near-ties: fewer parameters first, then this order.
+DEFAULT_MODELS: tuple[str, ...] = ("sbg", "weibull", "loglogistic", "bdw")
+TOO_FEW_EVENTS = "too few events: use the parent curve"
+MIN_EVENTS = 30
+# Backtest MAEs closer than this are a tie (0.01 points of survival, far above float noise,
+# far below what a reader could tell apart); the simpler model wins.
+MAE_TIE = 1e-4
+AIC_TIE = 1e-3
+
+FITS_SCHEMA: tuple[tuple[str, str], ...] = (
+    ("pooling_level", "object"),
+    ("partner_id", "object"),
+    ("geo", "object"),
+    ("model", "object"),
+    ("status", "object"),
+    ("params", "object"),
+    ("param_covariance", "object"),
+    ("cutoff_params", "object"),
+    ("log_likelihood", "float64"),
+    ("n_params", "Int64"),
+    ("aic", "float64"),
+    ("n_events", "Int64"),
+    ("max_month", "Int64"),
+    ("backtest_mae", "float64"),
+    ("backtest_rmse", "float64"),
+    ("n_backtest_months", "Int64"),
+    ("backtest_log_error_rate", "float64"),
+    ("choice_weight", "float64"),
+    ("is_chosen", "boolean"),
+    ("choice_reason", "object"),
+)
+
+
+def effective_life_tables(rows: pd.DataFrame) -> pd.DataFrame:
+    """The pooled life table as counts: at risk n + m, events = pooled hazard x (n + m).
+
+    Fitting a tail model to it gives the curve the pooled hazards describe, so a small group's
+    tail borrows from its parent exactly as much as its observed months do.
+    """
+    n_effective = rows["n_at_risk"].to_numpy(float) + rows["prior_strength_months"].to_numpy(float)
+    events = np.minimum(rows["pooled_hazard"].to_numpy(float) * n_effective, n_effective)
+    out = rows.assign(n_effective=n_effective, d_effective=events)
+    return out[np.isfinite(n_effective) & np.isfinite(events)]
+
+
+def _dense(rows: pd.DataFrame, index: np.ndarray, n_index: int) -> tuple[np.ndarray, ...]:
+    """(index x month) arrays of effective at-risk and events for months 1..max."""
+    months = rows["month_number"].to_numpy(np.int64)
+    keep = months >= 1
+    width = int(months[keep].max()) if keep.any() else 1
+    at_risk = np.zeros((n_index, width))
+    events = np.zeros((n_index, width))
+    np.add.at(at_risk, (index[keep], months[keep] - 1), rows["n_effective"].to_numpy(float)[keep])
+    np.add.at(events, (index[keep], months[keep] - 1), rows["d_effective"].to_numpy(float)[keep])
+    return at_risk, events
+
+
+def _problems(rows: pd.DataFrame, index: np.ndarray, n_index: int) -> np.ndarray:
+    """Per fit row, why its life table cannot be fitted ('' when it can)."""
+    out = np.full(n_index, "", dtype=object)
+    month = rows["month_number"].to_numpy(float)
+    bad = ~(np.isfinite(month) & (month >= 1) & (month == np.round(month)))
+    bad |= (rows["n_effective"].to_numpy(float) < 0) | (rows["d_effective"].to_numpy(float) < 0)
+    for i in np.unique(index[bad]):
+        part = rows[index == i]
+        out[i] = "invalid life table: " + (
+            life_table_problem(
+                part["month_number"].to_numpy(float),
+                part["n_effective"].to_numpy(float),
+                part["d_effective"].to_numpy(float),
+            )
+            or "bad rows"
+        )
+    return out
+
+
+def _json_params(name: str, values: np.ndarray) -> str:
+    """Parameters as a JSON object in the model's order (null for non-finite values)."""
+    return json.dumps(
+        {
+            p: (float(v) if math.isfinite(v) else None)
+            for p, v in zip(MODELS[name].param_names, values, strict=False)
+        }
+    )
+
+
+def fit_candidates(
+    at_risk: np.ndarray, events: np.ndarray, models: tuple[str, ...] = DEFAULT_MODELS
+) -> dict[str, object]:
+    """Every candidate model fitted to every row's life table (rows x months), one batch each.
+
+    BdW starts, besides its own points, from the sBG and Weibull optima it nests."""
+    fits = {}
+    for name in sorted(models, key=lambda m: m == "bdw"):
+        model = MODELS[name]()
+        extra = None
+        if name == "bdw" and {"sbg", "weibull"} <= set(fits):
+            extra = BetaDiscreteWeibull().nested_starts(fits["sbg"].params, fits["weibull"].params)
+        fits[name] = fit_life_tables(model, at_risk, events, extra)
+    return fits
+
+
+def choose_model(table: pd.DataFrame, min_events: int = MIN_EVENTS) -> tuple[str | None, str]:
+    """The chosen model of one group's candidate rows and why; None means the parent's tail.
+
+    Lowest backtest MAE, where MAEs within MAE_TIE of the best are a tie that the simplest
+    model wins (fewer parameters, then the DEFAULT_MODELS order); no backtest months: lowest
+    AIC among the mixture models, with the same tie rule. No rounding anywhere."""
+    if table["n_events"].max() < min_events:
+        return None, TOO_FEW_EVENTS
+    ok = table[(table["status"] == "ok") & np.isfinite(table["aic"])]
+    if ok.empty:
+        return None, "no model fitted: use the parent curve"
+    order = {name: i for i, name in enumerate(DEFAULT_MODELS)}
+    ok = ok.assign(simplicity=[(n, order.get(m, 99)) for n, m in zip(ok["n_params"], ok["model"],
+                                                                      strict=True)])
+    scored = ok[(ok["n_backtest_months"] > 0) & np.isfinite(ok["backtest_mae"])]
+    if not scored.empty:
+        best = scored["backtest_mae"].min()
+        tied = scored[scored["backtest_mae"] <= best + MAE_TIE].sort_values("simplicity")
+        pick = tied.iloc[0]
+        return str(pick["model"]), (
+            f"lowest backtest MAE {pick['backtest_mae']:.4f} over {int(pick['n_backtest_months'])} "
+            f"extrapolated months (within {MAE_TIE:g} of the best, the simplest)"
+        )
+    pool = ok[ok["model"].isin(MIXTURE_MODELS)]
+    reason = "no backtest months: lowest AIC among mixture models (sBG/BdW)"
+    if pool.empty:
+        pool = ok
+        reason = "no backtest months and no mixture model fitted: lowest AIC among fitted models"
+    best = pool["aic"].min()
+    pick = pool[pool["aic"] <= best + AIC_TIE].sort_values("simplicity").iloc[0]
+    return str(pick["model"]), reason
+
+
+def _choice_weights(table: pd.DataFrame) -> np.ndarray:
+    """How much each fitted candidate counts in the tail band: inverse backtest MSE (a forecast
+    combination weight), or Akaike weights where nothing was backtested; sums to 1."""
+    ok = (table["status"] == "ok").to_numpy() & np.isfinite(table["aic"].to_numpy(float))
+    mse = table["backtest_rmse"].to_numpy(float) ** 2
+    scored = ok & (table["n_backtest_months"].to_numpy(float) > 0) & np.isfinite(mse)
+    weights = np.zeros(len(table))
+    if scored.any():
+        weights[scored] = 1.0 / np.maximum(mse[scored], 1e-12)
+    elif ok.any():
+        aic = table["aic"].to_numpy(float)
+        weights[ok] = np.exp(-0.5 * (aic[ok] - aic[ok].min()))
+    total = weights.sum()
+    return weights / total if total > 0 else weights
+
+
+def fit_tail_models(
+    fit_inputs, min_events: int = MIN_EVENTS, models: tuple[str, ...] = DEFAULT_MODELS
+) -> pd.DataFrame:
+    """Fits, backtests and chooses the tail model of every group; FITS_SCHEMA rows.
+
+    `fit_inputs` (pandas or Arrow, int_survival__fit_inputs) holds each group's segment-'all'
+    rows: role 'train' (pooled hazards per cutoff offset) and role 'holdout' (the Kaplan-Meier
+    the export showed for the same cohorts per offset).
+    """
+    columns = [*GROUP_KEYS, "role", "cutoff_offset_months", "month_number", "n_at_risk",
+               "n_events", "pooled_hazard", "prior_strength_months", "survival"]
+    frame = columns_frame(fit_inputs, columns)
+    if frame.empty:
+        return conform(pd.DataFrame(columns=[c for c, _ in FITS_SCHEMA]), FITS_SCHEMA)
+    groups = frame[GROUP_KEYS].drop_duplicates().sort_values(GROUP_KEYS).reset_index(drop=True)
+    progress = Progress("churn_survival_fits", len(groups))
+    train = frame[frame["role"] == "train"]
+    raw_events = train[train["cutoff_offset_months"] == 0].groupby(GROUP_KEYS)["n_events"].sum()
+
+    # One fit row per (group, cutoff offset).
+    train = effective_life_tables(train)
+    fit_rows = train[[*GROUP_KEYS, "cutoff_offset_months"]].drop_duplicates()
+    fit_rows = fit_rows.sort_values([*GROUP_KEYS, "cutoff_offset_months"]).reset_index(drop=True)
+    index = fit_rows.reset_index().merge(train, on=[*GROUP_KEYS, "cutoff_offset_months"])
+    row_of = index["index"].to_numpy()
+    at_risk, events = _dense(index, row_of, len(fit_rows))
+    problems = _problems(index, row_of, len(fit_rows))
+    at_risk[problems != ""] = 0.0
+    events[problems != ""] = 0.0
+    fits = fit_candidates(at_risk, events, models)
+    progress.step(len(groups), "groups fitted at the export and every backtest cutoff")
+
+    # Backtest: anchor each cutoff fit on the pooled survival at its last at-risk month.
+    last_month = np.where(at_risk > 0, np.arange(1, at_risk.shape[1] + 1), 0).max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
+    anchor = np.cumprod(step, axis=1)[np.arange(len(fit_rows)), np.maximum(last_month, 1) - 1]
+    holdout = frame[(frame["role"] == "holdout") & (frame["cutoff_offset_months"] > 0)]
+    scored = fit_rows.reset_index().merge(holdout, on=[*GROUP_KEYS, "cutoff_offset_months"])
+    scored_row = scored["index"].to_numpy()
+    scored_month = scored["month_number"].to_numpy(float)
+    keep = (scored_month > last_month[scored_row]) & np.isfinite(
+        scored["survival"].to_numpy(float)
+    )
+    scored_row, scored_month = scored_row[keep], scored_month[keep]
+    realised = scored["survival"].to_numpy(float)[keep]
+    errors = {}
+    for name, fit in fits.items():
+        predicted = anchored_tail(
+            MODELS[name](), fit.params[scored_row], anchor[scored_row],
+            last_month[scored_row].astype(float), scored_month[:, None],
+        )[:, 0]
+        error = predicted - realised
+        valid = np.isfinite(error)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_error = np.log(predicted) - np.log(realised)
+        positive = valid & np.isfinite(log_error)
+        horizon = scored_month - last_month[scored_row]
+        errors[name] = (scored_row[valid], error[valid], scored_row[positive],
+                        log_error[positive] ** 2, horizon[positive])
+
+    # Candidate rows at the export (offset 0) with their backtest over all cutoffs.
+    out = []
+    offsets = fit_rows["cutoff_offset_months"].to_numpy()
+    group_of = fit_rows[GROUP_KEYS].merge(groups.reset_index(), on=GROUP_KEYS)["index"].to_numpy()
+    for name in models:
+        fit = fits[name]
+        row_group = group_of[errors[name][0]]
+        abs_sum = np.bincount(row_group, np.abs(errors[name][1]), len(groups))
+        sq_sum = np.bincount(row_group, errors[name][1] ** 2, len(groups))
+        count = np.bincount(row_group, minlength=len(groups))
+        # Extrapolation error that grows with the horizon h (months beyond the cutoff's data):
+        # a hazard that is off by a constant makes the log error grow like h, so its variance
+        # like h^2; rate = sum e^2 / sum h^2 over the backtest, for the tail band.
+        log_group = group_of[errors[name][2]]
+        log_sq = np.bincount(log_group, errors[name][3], len(groups))
+        log_h = np.bincount(log_group, errors[name][4] ** 2, len(groups))
+        current = np.full(len(groups), -1)
+        current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
+        cutoff_params = [{} for _ in range(len(groups))]
+        for r in np.flatnonzero(offsets > 0):
+            if fit.status[r] == "ok":
+                cutoff_params[group_of[r]][str(int(offsets[r]))] = json.loads(
+                    _json_params(name, fit.params[r])
+                )
+        n_params = MODELS[name]().n_params
+        for g in range(len(groups)):
+            r = current[g]
+            has = r >= 0
+            status = (problems[r] or fit.status[r]) if has else "no life table at the export"
+            params = fit.params[r] if has else np.full(n_params, np.nan)
+            ll = float(fit.log_likelihood[r]) if has else np.nan
+            out.append(
+                {
+                    "group": g,
+                    "model": name,
+                    "status": status,
+                    "params": _json_params(name, params),
+                    "param_covariance": json.dumps(
+                        fit.covariance[r].tolist() if has and status == "ok" else None
+                    ),
+                    "cutoff_params": json.dumps(cutoff_params[g], sort_keys=True),
+                    "log_likelihood": ll if status == "ok" else np.nan,
+                    "n_params": n_params,
+                    "aic": 2 * n_params - 2 * ll if status == "ok" else np.nan,
+                    "max_month": int(last_month[r]) if has else 0,
+                    "backtest_mae": abs_sum[g] / count[g] if count[g] else np.nan,
+                    "backtest_rmse": math.sqrt(sq_sum[g] / count[g]) if count[g] else np.nan,
+                    "n_backtest_months": int(count[g]),
+                    "backtest_log_error_rate": log_sq[g] / log_h[g] if log_h[g] > 0 else np.nan,
+                }
+            )
+    candidates = pd.DataFrame(out)
+    candidates["n_events"] = (
+        groups.set_index(GROUP_KEYS).index.map(raw_events).to_numpy()[candidates["group"]]
+    )
+    candidates["n_events"] = candidates["n_events"].fillna(0).astype(int)
+
+    results = []
+    for g, table in candidates.groupby("group", sort=True):
+        table = table.reset_index(drop=True)
+        chosen, reason = choose_model(table, min_events)
+        table["choice_weight"] = _choice_weights(table)
+        table["is_chosen"] = table["model"] == chosen
+        table["choice_reason"] = np.where(table["is_chosen"], reason, None)
+        if chosen is None:
+            # The status row that says why the group uses its parent's tail.
+            parent = {"group": g, "model": "parent", "status": "ok", "is_chosen": True,
+                      "choice_reason": reason, "n_events": int(table["n_events"].iloc[0])}
+            table = pd.concat([table, pd.DataFrame([parent])], ignore_index=True)
+        results.append(table)
+    result = pd.concat(results, ignore_index=True)
+    result = pd.concat(
+        [groups.iloc[result["group"].to_numpy()].reset_index(drop=True), result], axis=1
+    )
+    progress.step(len(groups), "groups backtested and chosen")
+    return conform(result, FITS_SCHEMA)

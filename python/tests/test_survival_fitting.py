@@ -1,0 +1,201 @@
+"""The batched tail-model fitter and the choice: optimum at least as good as per-group scipy
+fits on the sample, group-purity, status rows for bad groups, near-ties that noise cannot flip,
+a backtest that reuses the cutoff fits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from churn.survival import models as models_module
+from churn.survival import selection as selection_module
+from churn.survival.curves import anchored_tail, backtest_curves
+from churn.survival.models import MODELS, BetaDiscreteWeibull, fit_life_tables
+from churn.survival.selection import (
+    MAE_TIE,
+    choose_model,
+    effective_life_tables,
+    fit_candidates,
+    fit_tail_models,
+)
+from scipy.optimize import minimize
+from test_survival_pipeline import group_frame
+
+
+def scipy_fit(name: str, at_risk: np.ndarray, events: np.ndarray) -> float:
+    """The per-group reference: bounded L-BFGS-B on the log-parameters from every start point
+    of the model (as the project fitted before the batched optimiser); best log-likelihood."""
+    model = MODELS[name]()
+    months = np.arange(1.0, at_risk.size + 1)
+    lo, hi = model.log_bounds()
+    scale = 1.0 / at_risk.sum()
+
+    def objective(x: np.ndarray) -> float:
+        ll = model.log_likelihood_arrays(months, at_risk[None], events[None], np.exp(x)[None])[0]
+        return -ll * scale if np.isfinite(ll) else 1e6
+
+    crude = np.clip(events.sum() / at_risk.sum(), 1e-4, 1 - 1e-4)
+    best = -np.inf
+    for start in model._start_points(np.array([crude]))[0]:
+        x0 = np.clip(np.log(start), lo + 1e-6, hi - 1e-6)
+        run = minimize(objective, x0, method="L-BFGS-B", bounds=list(zip(lo, hi, strict=True)),
+                       options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8})
+        best = max(best, -run.fun / scale)
+    return best
+
+
+@pytest.fixture(scope="module")
+def sample_life_tables(sample_build) -> tuple[np.ndarray, np.ndarray]:
+    """The pooled life tables of every sample group at the export (rows x months)."""
+    rows = sample_build.frame("""
+        select * from intermediate.int_survival__fit_inputs
+        where role = 'train' and cutoff_offset_months = 0""")
+    rows = effective_life_tables(rows)
+    keys = rows[["pooling_level", "partner_id", "geo"]].astype(str).agg("|".join, axis=1)
+    index, _ = pd.factorize(keys, sort=True)
+    width = int(rows["month_number"].max())
+    at_risk = np.zeros((index.max() + 1, width))
+    events = np.zeros_like(at_risk)
+    months = rows["month_number"].to_numpy(int) - 1
+    np.add.at(at_risk, (index, months), rows["n_effective"].to_numpy(float))
+    np.add.at(events, (index, months), rows["d_effective"].to_numpy(float))
+    return at_risk, events
+
+
+def test_batched_fits_reach_the_per_group_scipy_optimum_on_the_sample(sample_life_tables):
+    at_risk, events = sample_life_tables
+    fits = fit_candidates(at_risk, events)
+    for name, fit in fits.items():
+        assert (fit.status == "ok").all(), name
+        reference = np.array([scipy_fit(name, at_risk[g], events[g]) for g in range(len(at_risk))])
+        shortfall = reference - fit.log_likelihood
+        assert shortfall.max() <= 1e-6, (name, shortfall.max())
+
+
+def test_bdw_is_never_worse_than_the_sbg_it_nests(sample_life_tables):
+    at_risk, events = sample_life_tables
+    fits = fit_candidates(at_risk, events)
+    assert (fits["bdw"].log_likelihood >= fits["sbg"].log_likelihood - 1e-9).all()
+
+
+def test_a_groups_fit_does_not_depend_on_the_batch(sample_life_tables):
+    at_risk, events = sample_life_tables
+    model = MODELS["bdw"]()
+    together = fit_life_tables(model, at_risk, events)
+    reversed_order = fit_life_tables(model, at_risk[::-1], events[::-1])
+    np.testing.assert_array_equal(together.params, reversed_order.params[::-1])
+    for g in (0, len(at_risk) // 2, len(at_risk) - 1):
+        alone = fit_life_tables(model, at_risk[g : g + 1], events[g : g + 1])
+        np.testing.assert_array_equal(alone.params[0], together.params[g])
+        np.testing.assert_array_equal(alone.log_likelihood[0], together.log_likelihood[g])
+
+
+def test_bad_groups_get_a_status_and_leave_the_others_alone():
+    good = group_frame(3000)
+    bad = group_frame(3000).assign(geo="PA")
+    bad.loc[bad["role"] == "train", "pooled_hazard"] = -0.5  # negative events
+    empty = group_frame(3000).assign(geo="NY")
+    empty.loc[empty["role"] == "train", "n_events"] = 0
+    empty.loc[empty["role"] == "train", "pooled_hazard"] = 0.0
+    both = fit_tail_models(pd.concat([good, bad, empty], ignore_index=True))
+    alone = fit_tail_models(good)
+    pa = both[both["geo"] == "PA"]
+    assert pa.loc[pa["model"] != "parent", "status"].str.startswith("invalid life table").all()
+    assert pa.loc[pa["is_chosen"].astype(bool), "model"].tolist() == ["parent"]
+    ny = both[both["geo"] == "NY"]
+    assert ny.loc[ny["model"] != "parent", "status"].eq("no events").all()
+    nj = both[both["geo"] == "NJ"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(nj, alone.reset_index(drop=True))
+
+
+def candidates(maes: dict[str, float]) -> pd.DataFrame:
+    n_params = {"sbg": 2, "weibull": 2, "loglogistic": 2, "bdw": 3}
+    return pd.DataFrame(
+        {
+            "model": list(maes),
+            "status": "ok",
+            "aic": 100.0,
+            "n_params": [n_params[m] for m in maes],
+            "n_events": 500,
+            "backtest_mae": list(maes.values()),
+            "n_backtest_months": 24,
+        }
+    )
+
+
+def test_near_ties_go_to_the_simpler_model_whatever_the_noise():
+    base = {"bdw": 0.0046275068, "weibull": 0.0046275308, "sbg": 0.0100, "loglogistic": 0.0200}
+    assert choose_model(candidates(base), 30)[0] == "weibull"
+    for noise in (-3e-8, 1e-12, 3e-8):
+        flipped = {**base, "weibull": base["bdw"] + noise}
+        assert choose_model(candidates(flipped), 30)[0] == "weibull"
+    # Beyond the tie tolerance the better backtest wins, even with more parameters.
+    clear = {**base, "weibull": base["bdw"] + 2 * MAE_TIE}
+    assert choose_model(candidates(clear), 30)[0] == "bdw"
+    # Two-parameter ties follow the fixed order sbg, weibull, loglogistic.
+    tied = {"loglogistic": 0.004, "weibull": 0.004 + MAE_TIE / 2, "sbg": 0.004 + MAE_TIE / 3}
+    assert choose_model(candidates(tied), 30)[0] == "sbg"
+
+
+def test_too_few_events_or_no_fit_use_the_parent():
+    table = candidates({"sbg": 0.01})
+    assert choose_model(table, 10**6)[0] is None
+    assert choose_model(table.assign(status="did not converge"), 30)[0] is None
+
+
+def test_the_backtest_reuses_the_cutoff_fits_without_refitting(monkeypatch):
+    frame = group_frame(5000)
+    fits = fit_tail_models(frame)
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the backtest must not refit")
+
+    monkeypatch.setattr(models_module, "fit_life_tables", no_refit)
+    monkeypatch.setattr(selection_module, "fit_life_tables", no_refit)
+    monkeypatch.setattr(models_module.DiscreteSurvivalModel, "fit", no_refit)
+    backtest = backtest_curves(frame, fits)
+    chosen = fits[fits["is_chosen"].astype(bool)].iloc[0]
+    params = json.loads(chosen["cutoff_params"])["12"]
+    model = MODELS[chosen["model"]]()
+    tail = backtest[backtest["is_extrapolated"]]
+    last = int(backtest.loc[~backtest["is_extrapolated"], "month_number"].max())
+    anchor = backtest.loc[backtest["month_number"] == last, "predicted_survival"].to_numpy()
+    expected = anchored_tail(
+        model, np.array([[params[p] for p in model.param_names]]), anchor, np.array([last]),
+        tail["month_number"].to_numpy(float)[None, :],
+    )[0]
+    np.testing.assert_allclose(tail["predicted_survival"], expected, rtol=1e-12)
+    assert set(backtest["model"]) == {chosen["model"]}
+
+
+def test_anchored_tail_is_the_conditional_survival_times_the_anchor():
+    model = BetaDiscreteWeibull()
+    params = np.array([[1.2, 3.0, 0.7], [0.5, 2.0, 1.3]])
+    months = np.array([[25.0, 30.0, 60.0], [13.0, 14.0, 15.0]])
+    last = np.array([24, 12])
+    anchor = np.array([0.3, 0.6])
+    tail = anchored_tail(model, params, anchor, last, months)
+    for r in range(2):
+        expected = anchor[r] * model.survival(months[r], params[r]) / model.survival(
+            last[r], params[r]
+        )
+        np.testing.assert_allclose(tail[r], expected, rtol=1e-12)
+
+
+def test_float_noise_in_the_inputs_does_not_change_the_choice():
+    frame = pd.concat(
+        [group_frame(n).assign(geo=geo) for n, geo in ((800, "NJ"), (3000, "PA"), (9000, "NY"))],
+        ignore_index=True,
+    )
+    noise = 1 + 1e-13 * np.random.default_rng(5).standard_normal(len(frame))
+    noisy = frame.assign(pooled_hazard=frame["pooled_hazard"] * noise)
+    first, again, perturbed = (fit_tail_models(f) for f in (frame, frame, noisy))
+    pd.testing.assert_frame_equal(first, again)
+    chosen = first[first["is_chosen"].astype(bool)][["geo", "model"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        chosen, perturbed[perturbed["is_chosen"].astype(bool)][["geo", "model"]].reset_index(
+            drop=True
+        )
+    )
