@@ -28,7 +28,7 @@ from churn.classifier.training import (
     default_artifact_path,
     training_frame,
 )
-from churn.warehouse import run_dbt
+from churn.warehouse import dbt_errors, run_dbt
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,6 @@ ARTIFACT_DIR_ENV = "CHURN_ARTIFACT_DIR"
 DEFAULT_ARTIFACT_DIR = TrainingSettings.__dataclass_fields__["artifact_dir"].default
 # The documented character set of a partner id (the same rule the dbt var follows).
 PARTNER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
 
 
 class ScoreError(Exception):
@@ -173,19 +171,9 @@ def build_features(export: str, workdir: Path, variables: dict) -> pd.DataFrame:
     )
     if run.returncode != 0:
         raise ScoreError(
-            "dbt could not build the features of this export:\n" + _dbt_errors(run.output)
+            "dbt could not build the features of this export:\n" + dbt_errors(run.output)
         )
     return run.frame(f"select * from intermediate.{FEATURES_MODEL}")
-
-
-def _dbt_errors(output: str) -> str:
-    """dbt's own summary of what failed (the lines after "Completed with N errors"), without
-    colours, timestamps and macro call chains; the log's tail when there is no summary."""
-    lines = [TIMESTAMP.sub("", line).rstrip() for line in ANSI.sub("", output).splitlines()]
-    starts = [i for i, line in enumerate(lines) if line.startswith("Completed with")]
-    summary = lines[starts[-1] + 1 :] if starts else lines[-12:]
-    kept = [line.strip() for line in summary if line.strip() and not line.strip().startswith(">")]
-    return "\n".join(f"  {line}" for line in kept[:20])
 
 
 def score_export(
