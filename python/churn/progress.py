@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _LOGGER = logging.getLogger("churn")
 
@@ -28,3 +30,34 @@ class Progress:
             _LOGGER.info(message)
             return
         fire_event(Note(msg=message))
+
+
+class _DbtLogHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from dbt_common.events.functions import fire_event
+            from dbt_common.events.types import Note
+
+            fire_event(Note(msg=self.format(record)))
+        except Exception:  # noqa: BLE001 - progress must never break a build
+            pass
+
+
+@contextmanager
+def progress_through_dbt() -> Iterator[None]:
+    """Inside a dbt Python model: the package's progress messages go to dbt's logger."""
+    handler = _DbtLogHandler()
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    package_logger = logging.getLogger("churn")
+    previous = package_logger.level
+    propagates = package_logger.propagate
+    package_logger.addHandler(handler)
+    package_logger.setLevel(logging.INFO)
+    # Only dbt's logger prints them: a root handler some library installed would repeat each line.
+    package_logger.propagate = False
+    try:
+        yield
+    finally:
+        package_logger.removeHandler(handler)
+        package_logger.setLevel(previous)
+        package_logger.propagate = propagates

@@ -3,7 +3,8 @@ chosen by rolling-origin cross-validation on the train cohorts, the choice evalu
 cohorts after the label-maturation gap, then refitted on every labelled cohort and saved as the
 signed artifact. One row per candidate and slice (docs/classifier.md)."""
 
-from churn.classifier.training import TrainingSettings, progress_through_dbt, train_and_evaluate
+from churn.classifier.training import TrainingSettings, train_and_evaluate
+from churn.progress import progress_through_dbt
 
 
 def model(dbt, session):

@@ -19,8 +19,6 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,33 +243,6 @@ def plan_windows(
 
 
 # Progress -------------------------------------------------------------------------------------
-
-
-class _DbtLogHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            from dbt_common.events.functions import fire_event
-            from dbt_common.events.types import Note
-
-            fire_event(Note(msg=self.format(record)))
-        except Exception:  # noqa: BLE001 - progress must never break a build
-            pass
-
-
-@contextmanager
-def progress_through_dbt() -> Iterator[None]:
-    """Inside a dbt Python model: the package's progress messages go to dbt's logger."""
-    handler = _DbtLogHandler()
-    handler.setFormatter(logging.Formatter("churn.classifier: %(message)s"))
-    package_logger = logging.getLogger("churn")
-    previous = package_logger.level
-    package_logger.addHandler(handler)
-    package_logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        package_logger.removeHandler(handler)
-        package_logger.setLevel(previous)
 
 
 class _Clock:

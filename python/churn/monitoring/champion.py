@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from churn.classifier.training import default_artifact_path
+from churn.classifier.training import TrainingSettings, default_artifact_path
 from churn.frames import conform
 from churn.monitoring import served_model
 from churn.monitoring.promotion import PromotionRule, decide
@@ -74,7 +74,8 @@ def promote_challenger(
 ) -> pd.DataFrame:
     """Registers this build's model, applies the promotion rule once per cutoff, moves the
     aliases and returns the registry as rows of REGISTRY_SCHEMA."""
-    registry = Registry(artifact_dir, registered_model)
+    # An empty var keeps the classifier's default folder.
+    registry = Registry(artifact_dir or TrainingSettings.artifact_dir, registered_model)
     path = default_artifact_path(evaluation)
     if path is not None:
         challenger = served_model.load(path)

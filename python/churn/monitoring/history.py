@@ -23,6 +23,7 @@ from churn.classifier.metrics import (
     stable_seed,
     weighted_roc_auc,
 )
+from churn.classifier.model import DEFAULT_SEED
 from churn.frames import conform
 from churn.monitoring import drift as psi
 from churn.monitoring.champion import champion_at
@@ -45,7 +46,7 @@ class MonitoringSettings:
     quarantine_min_share: float = 0.01
     quarantine_trailing_cutoffs: int = 6
     bootstrap_samples: int = 200
-    seed: int = 42
+    seed: int = DEFAULT_SEED
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> MonitoringSettings:

@@ -23,6 +23,8 @@ from churn.classifier.metrics import (
     paired_difference,
     stable_seed,
 )
+from churn.classifier.model import DEFAULT_SEED
+from churn.classifier.training import TrainingSettings
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,8 @@ class PromotionRule:
 
     max_ece: float = 0.02
     slope_range: tuple[float, float] = (0.8, 1.2)
-    bootstrap_samples: int = 500
-    seed: int = 42
+    bootstrap_samples: int = TrainingSettings.bootstrap_samples
+    seed: int = DEFAULT_SEED
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> PromotionRule:
