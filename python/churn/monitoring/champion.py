@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from churn.classifier.scoring import split_of_cohorts
 from churn.classifier.training import TrainingSettings, default_artifact_path
 from churn.frames import conform
 from churn.monitoring import served_model
@@ -23,8 +24,11 @@ from churn.monitoring.registry import REGISTRY_SCHEMA, Registry
 logger = logging.getLogger(__name__)
 
 
-def _test_players(features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    test = labels.loc[labels["data_split"] == "test", ["player_id", "is_quick_churn"]]
+def _test_players(challenger: Any, features: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The labelled players of the challenger's test cohorts (as its card lists them)."""
+    labelled = labels[labels["is_label_known"].astype(bool)]
+    in_test = split_of_cohorts(challenger, labelled["ftd_month"]) == "test"
+    test = labelled.loc[in_test, ["player_id", "is_quick_churn"]]
     frame = features.merge(test, on="player_id", how="inner", validate="one_to_one")
     return frame.sort_values("player_id", kind="mergesort").reset_index(drop=True)
 
@@ -105,7 +109,7 @@ def _decide_and_record(
     cutoff = served_model.data_cutoff(challenger)
     challenger_version = served_model.version(challenger)
     before = champion_before(registry.frame(), cutoff)
-    test = _test_players(features, labels)
+    test = _test_players(challenger, features, labels)
     y = test["is_quick_churn"].astype(int).to_numpy()
     # Where a held-out fit exists (the served model refitted on every labelled cohort has seen
     # the test players), both sides are compared through their held-out fits.
