@@ -54,7 +54,7 @@ LOCK_LINT := requirements/lint.txt
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyproject.toml
 
 .PHONY: help install install-test install-lint build test docs serve-docs report lock lint \
-	sample bench bench-simulate validate-survival clean has-warehouse dbt-vars
+	sample bench bench-simulate replay validate-survival clean has-warehouse dbt-vars
 
 help:
 	@echo "make build [RAW=export.csv PARTNER=P07 EXPORT_MONTH=2024-12-01]  build the warehouse and docs"
@@ -63,6 +63,8 @@ help:
 	@echo "make serve-docs     serve the dbt docs of the last build (target/static_index.html opens as a file)"
 	@echo "make lint           ruff, ruff format --check, mypy, sqlfluff"
 	@echo "make lock           rewrite requirements/*.txt from pyproject.toml"
+	@echo "make replay FROM=YYYY-MM TO=YYYY-MM   monitoring history month by month, reports/monitoring.html"
+	@echo "make bench          the scale benchmark (BENCH_ARGS=...)"
 	@echo "make validate-survival | bench-simulate | sample | clean"
 
 $(BIN)/python:
@@ -146,6 +148,14 @@ sample: install
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/churn bench $(BENCH_ARGS)
+
+# Monitoring history month by month from one historical export (docs/monitoring.md), then its
+# report: make replay FROM=2024-01 TO=2024-12 [RAW=export.csv]
+FROM ?=
+TO ?=
+replay: install
+	$(BIN)/churn replay --export $(or $(value RAW),data/sample/activity.csv.gz) --from $(FROM) --to $(TO) --workdir warehouse/replay --report
+	$(BIN)/python -m churn.report.monitoring --database warehouse/replay/churn.duckdb --out reports
 
 bench-simulate: install
 	$(BIN)/python -m churn.simulate.benchmark
