@@ -206,7 +206,12 @@ def regime_figures(run: RegimeRun, details: bool = False) -> dict[str, float | N
         return {"model_trained": 0.0}
     scores = run.frame(f"""
         select features.partner_id, features.geo, features.account_id, scores.ftd_month,
-               scores.data_split, scores.is_quick_churn, scores.quick_churn_probability,
+               scores.data_split, scores.is_quick_churn,
+               -- The served model is refitted on every labelled cohort, the test players
+               -- included: they are judged by the held-out fit that never saw them.
+               case when scores.data_split = 'test'
+                    then coalesce(scores.holdout_probability, scores.quick_churn_probability)
+                    else scores.quick_churn_probability end as quick_churn_probability,
                {", ".join(f"features.{c}" for c in MONEY_COLUMNS)}
         from marts.churn_quick_scores as scores
         inner join intermediate.int_classifier__features as features
