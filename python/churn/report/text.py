@@ -199,11 +199,12 @@ SURVIVAL_TAILS_DOCS = [
 ]
 
 CLASSIFIER_DATA = [
-    "Label: quick churn, T <= H = {h} months. Out-of-time split by FTD cohort: train "
-    "{train_first_cohort} to {train_last_cohort} ({train_players:,} players), calibration "
-    "{calibration_first_cohort} to {calibration_last_cohort} ({calibration_players:,}), test "
-    "{test_first_cohort} to {test_last_cohort} ({test_players:,}); {n_unlabelled:,} younger "
-    "players are scored but not labelled.",
+    "Label: quick churn, T <= H = {h} months. Out of time by FTD cohort: the candidates are "
+    "chosen by rolling-origin cross-validation, scored out of fold on the cohorts "
+    "{cv_first_cohort} to {cv_last_cohort} ({cv_players:,} players), then evaluated once on the "
+    "test cohorts {test_first_cohort} to {test_last_cohort} ({test_players:,}) after a "
+    "label-maturation gap; the served model is refitted on every labelled cohort. "
+    "{n_unlabelled:,} younger players are scored but not labelled.",
     "The base rate is high: {test_base_rate:.0%} of the test cohorts churn quickly, so precision "
     "and PR-AUC must be read against it.",
 ]
@@ -224,7 +225,7 @@ CLASSIFIER_RESULTS = [
     "the bottom decile at {bottom_decile_rate:.0%}; the top 30% of scores hold "
     "{capture_top_3_deciles:.0%} of the quick churners. With a base rate this high the model ranks "
     "players by risk more than it separates churners from keepers.",
-    "AUC by split: train {train_auc:.3f} (in sample), calibration {calibration_auc:.3f}, test "
+    "AUC by split: cross-validation {cv_auc:.3f} (out of fold, what chose the model), test "
     "{test_auc:.3f} (the latest cohorts, the honest number: a model is used on cohorts later "
     "than those it learned from).",
 ]
