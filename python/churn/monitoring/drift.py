@@ -7,6 +7,8 @@ levels and pool the rest; a missing value is a bin of its own. 0.1 is a moderate
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -30,7 +32,11 @@ def _bins(reference: pd.Series, current: pd.Series, kind: str) -> tuple[np.ndarr
     if kind == "category":
         ref_text = reference.astype(object).where(reference.notna(), MISSING).astype(str)
         cur_text = current.astype(object).where(current.notna(), MISSING).astype(str)
-        kept = set(ref_text.value_counts().index[:MAX_CATEGORIES])
+        # Ties in the counts are broken by the category itself, so the kept set never depends
+        # on the order the rows arrived in.
+        counts = ref_text.value_counts()
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        kept = {category for category, _ in ranked[:MAX_CATEGORIES]}
         return (
             ref_text.where(ref_text.isin(kept), OTHER).to_numpy(),
             cur_text.where(cur_text.isin(kept), OTHER).to_numpy(),
@@ -62,7 +68,8 @@ def population_stability_index(reference: pd.Series, current: pd.Series, kind: s
     cur_share = pd.Series(cur_bins).value_counts(normalize=True).reindex(levels, fill_value=0)
     ref_share = np.maximum(ref_share.to_numpy(), MIN_SHARE)
     cur_share = np.maximum(cur_share.to_numpy(), MIN_SHARE)
-    return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
+    # fsum: exact, so the order of the levels cannot move the last digit.
+    return math.fsum((cur_share - ref_share) * np.log(cur_share / ref_share))
 
 
 def feature_psi(reference: pd.DataFrame, current: pd.DataFrame, all_label: str) -> pd.DataFrame:
