@@ -4,13 +4,10 @@ tables come out bit for bit the same in every build."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from dbt_harness import run_dbt
 from lifelines import KaplanMeierFitter
 
 
@@ -86,47 +83,3 @@ def test_pooled_hazards_shrink_small_partitions_more(sample_build):
     small = weights[weights.n_players < 300]["weight"].mean()
     large = weights[weights.n_players >= 2000]["weight"].mean()
     assert small < large
-
-
-SURVIVAL_SQL_TABLES = [
-    "marts.fct_player_lifetimes",
-    "intermediate.int_survival__observations",
-    "intermediate.int_survival__life_tables",
-    "intermediate.int_survival__kaplan_meier",
-    "intermediate.int_survival__pooled_partner_hazards",
-    "intermediate.int_survival__pooled_hazards",
-    "intermediate.int_survival__curve_inputs",
-    "intermediate.int_survival__fit_inputs",
-]
-
-
-def differing_rows(first: Path, second: Path, table: str) -> int:
-    """Rows of `table` that are not bit-for-bit the same in the two warehouses (both directions)."""
-    with duckdb.connect() as connection:
-        connection.execute("set enable_progress_bar = false")
-        connection.execute(f"attach '{first}' as first_build (read_only)")
-        connection.execute(f"attach '{second}' as second_build (read_only)")
-        (count,) = connection.execute(f"""
-            select count(*) from (
-                (select * from first_build.{table} except all select * from second_build.{table})
-                union all
-                (select * from second_build.{table} except all select * from first_build.{table})
-            )""").fetchone()
-    return count
-
-
-def test_two_builds_give_the_same_survival_tables_bit_for_bit(
-    sample_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    # Floating-point sums that depend on thread scheduling would show here: two dbt threads, and
-    # DuckDB's own threads, in a second build of the SQL models.
-    monkeypatch.setenv("CHURN_THREADS", "2")
-    selection = ["+int_survival__curve_inputs", "+int_survival__fit_inputs"]
-    again = run_dbt(
-        ["build", "--select", *selection, "--resource-type", "seed", "--resource-type", "model"],
-        tmp_path,
-    )
-    assert again.returncode == 0, again.output[-4000:]
-    for table in SURVIVAL_SQL_TABLES:
-        assert again.query(f"select count(*) from {table}")[0][0] > 0, table
-        assert differing_rows(sample_build.database, again.database, table) == 0, table
