@@ -8,12 +8,12 @@
     {%- set k = var('churn_inactive_months') | int -%}
     {%- set window_sql -%}
         select
-            cast(data_start_month as varchar),
-            cast(export_month as varchar),
+            cast(data_start_month as {{ dbt.type_string() }}),
+            cast(export_month as {{ dbt.type_string() }}),
             {{ dbt.datediff('data_start_month', 'export_month', 'month') }} + 1,
             data_start_month_source,
             export_month_source,
-            cast(earliest_plausible_date as varchar)
+            cast(earliest_plausible_date as {{ dbt.type_string() }})
         from {{ this }}
     {%- endset -%}
     {%- set window = run_query(window_sql).rows[0] -%}

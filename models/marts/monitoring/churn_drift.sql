@@ -49,8 +49,8 @@ past_shares as (
     {%- else -%}
     select
         cast(null as date) as data_cutoff,
-        cast(null as varchar) as partner_id,
-        cast(null as varchar) as reason_code,
+        cast(null as {{ dbt.type_string() }}) as partner_id,
+        cast(null as {{ dbt.type_string() }}) as reason_code,
         cast(null as bigint) as n_current,
         cast(null as bigint) as n_reference,
         cast(null as double) as value
@@ -162,7 +162,7 @@ quarantine_drift as (
                 > {{ var('monitoring_quarantine_ratio') }} * trailing_medians.trailing_median_share,
             false
         ) as is_alert,
-        cast(null as varchar) as reference_model_version
+        cast(null as {{ dbt.type_string() }}) as reference_model_version
     from current_shares
     cross join export_window
     left join trailing_medians
@@ -176,16 +176,16 @@ final as (
     -- Typed here: a Python frame whose column is all null has no type.
     select
         cast(data_cutoff as date) as data_cutoff,
-        cast(metric as varchar) as metric,
-        cast(partner_id as varchar) as partner_id,
-        cast(subject as varchar) as subject,
+        cast(metric as {{ dbt.type_string() }}) as metric,
+        cast(partner_id as {{ dbt.type_string() }}) as partner_id,
+        cast(subject as {{ dbt.type_string() }}) as subject,
         cast(n_current as bigint) as n_current,
         cast(n_reference as bigint) as n_reference,
         cast(value as double) as value,
         cast(reference_value as double) as reference_value,
         cast(threshold as double) as threshold,
         cast(is_alert as boolean) as is_alert,
-        cast(reference_model_version as varchar) as reference_model_version
+        cast(reference_model_version as {{ dbt.type_string() }}) as reference_model_version
     from feature_drift
     union all
     select * from quarantine_drift

@@ -19,9 +19,9 @@ final as (
     -- Typed here: a Python frame whose column is all null (no prospective row yet) has no type.
     select
         cast(data_cutoff as date) as data_cutoff,
-        cast(evaluation_type as varchar) as evaluation_type,
-        cast(model_version as varchar) as model_version,
-        cast(partner_id as varchar) as partner_id,
+        cast(evaluation_type as {{ dbt.type_string() }}) as evaluation_type,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
+        cast(partner_id as {{ dbt.type_string() }}) as partner_id,
         cast(ftd_month as date) as ftd_month,
         cast(scored_at_cutoff as date) as scored_at_cutoff,
         cast(n_players as bigint) as n_players,

@@ -28,13 +28,13 @@ final as (
         scores.partner_id,
         scores.geo,
         scores.ftd_month,
-        cast(scores.model_version as varchar) as model_version,
+        cast(scores.model_version as {{ dbt.type_string() }}) as model_version,
         cast(scores.quick_churn_probability as double) as quick_churn_probability,
-        cast(scores.risk_band as varchar) as risk_band,
+        cast(scores.risk_band as {{ dbt.type_string() }}) as risk_band,
         scores.is_label_known,
         cast(scores.is_quick_churn as boolean) as is_quick_churn,
         scores.data_split,
-        cast(scores.served_by as varchar) as served_by
+        cast(scores.served_by as {{ dbt.type_string() }}) as served_by
     from scores
     cross join export_window
 
