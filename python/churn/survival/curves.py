@@ -163,6 +163,16 @@ class Tails:
     weight: np.ndarray  # (C, candidates)
     error_rate: np.ndarray  # (C, candidates) backtest variance of log S per squared month
 
+    @classmethod
+    def none(cls, n: int) -> Tails:
+        """n curves without a tail (filled in per group by the callers)."""
+        return cls(
+            np.full(n, -1), np.full(n, "none", dtype=object),
+            np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
+            np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
+            np.zeros((n, len(CANDIDATES))), np.zeros((n, len(CANDIDATES))),
+        )
+
 
 def _dense(frame: pd.DataFrame, keys: list[str], max_month: int):
     """Curve index (sorted keys) and a function giving (curves x months 0..max) arrays."""
@@ -342,12 +352,7 @@ def _curve_tails(fits: pd.DataFrame):
 
     def tails_for(curves: pd.DataFrame) -> Tails:
         n = len(curves)
-        out = Tails(
-            np.full(n, -1), np.full(n, "none", dtype=object),
-            np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
-            np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
-            np.zeros((n, len(CANDIDATES))), np.zeros((n, len(CANDIDATES))),
-        )
+        out = Tails.none(n)
         for i, (level, partner_id, geo, segment_type) in enumerate(
             curves[[*GROUP_KEYS, "segment_type"]].itertuples(index=False)
         ):
@@ -433,12 +438,7 @@ def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFram
 
     def tails_for(curves: pd.DataFrame) -> Tails:
         n = len(curves)
-        out = Tails(
-            np.full(n, -1), np.full(n, "none", dtype=object),
-            np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
-            np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
-            np.zeros((n, len(CANDIDATES))), np.zeros((n, len(CANDIDATES))),
-        )
+        out = Tails.none(n)
         for i, (*group, offset) in enumerate(curves[keys].itertuples(index=False)):
             tail = tails[tuple(group)]
             k = tail["chosen"]
