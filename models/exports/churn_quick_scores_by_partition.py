@@ -6,5 +6,6 @@ from churn.exports import export_relation
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return export_relation(dbt.ref("churn_quick_scores"), "churn_quick_scores",
-                           order_by=["player_id"])
+    return export_relation(
+        dbt.ref("churn_quick_scores"), "churn_quick_scores", order_by=["player_id"]
+    )

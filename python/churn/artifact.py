@@ -425,8 +425,7 @@ def resolve_artifact(location: str | Path, version: str | None = None) -> Path:
             known = list_versions(location)
             raise ArtifactError(
                 f"{location} is neither a model artifact nor a folder with a {POINTER_FILE} "
-                "pointer"
-                + (f"; name a version: {', '.join(known[-5:])}" if known else "")
+                "pointer" + (f"; name a version: {', '.join(known[-5:])}" if known else "")
             )
     if not VERSION_PATTERN.match(version):
         raise ArtifactError(f"not a version name: {version!r}")

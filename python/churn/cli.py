@@ -34,8 +34,11 @@ OPTIONAL = {"replay": "churn.monitoring"}
 
 def available_commands() -> dict[str, tuple[str, str, str]]:
     """The commands this installation has."""
-    return {name: spec for name, spec in COMMANDS.items()
-            if name not in OPTIONAL or importlib.util.find_spec(OPTIONAL[name]) is not None}
+    return {
+        name: spec
+        for name, spec in COMMANDS.items()
+        if name not in OPTIONAL or importlib.util.find_spec(OPTIONAL[name]) is not None
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,14 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="churn",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="commands:\n" + "\n".join(f"  {name:<10}{spec[2]}" for name, spec in
-                                         commands.items()),
+        epilog="commands:\n"
+        + "\n".join(f"  {name:<10}{spec[2]}" for name, spec in commands.items()),
     )
     parser.add_argument("--project-dir", type=Path, help="the churn dbt project folder")
-    parser.add_argument("command", choices=sorted(commands), metavar="command",
-                        help="one of: " + ", ".join(commands))
-    parser.add_argument("arguments", nargs=argparse.REMAINDER,
-                        help="the command's own options (churn <command> --help)")
+    parser.add_argument(
+        "command",
+        choices=sorted(commands),
+        metavar="command",
+        help="one of: " + ", ".join(commands),
+    )
+    parser.add_argument(
+        "arguments",
+        nargs=argparse.REMAINDER,
+        help="the command's own options (churn <command> --help)",
+    )
     args = parser.parse_args(argv)
     module_name, function_name, _ = commands[args.command]
     try:
@@ -98,9 +108,7 @@ def score(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        scores = score_export(
-            args.model, args.input, args.out, args.partner_id, args.export_month
-        )
+        scores = score_export(args.model, args.input, args.out, args.partner_id, args.export_month)
     except (ArtifactError, ScoreError, ProjectNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -11,8 +11,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-BLOCK = re.compile(r"(<!-- BEGIN GENERATED: ([\w-]+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)",
-                   re.DOTALL)
+BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED: ([\w-]+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.DOTALL
+)
 
 
 def block_names(document: str) -> set[str]:
@@ -27,8 +28,9 @@ def missing_blocks(document: str, blocks: Mapping[str, str]) -> list[str]:
 
 def apply_blocks(document: str, blocks: Mapping[str, str]) -> str:
     """The document with each generated block replaced by its rendering (unknown blocks kept)."""
-    return BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4),
-                     document)
+    return BLOCK.sub(
+        lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), document
+    )
 
 
 def update_file(path: Path, blocks: Mapping[str, str], write: bool = True) -> bool:

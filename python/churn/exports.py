@@ -95,8 +95,11 @@ def swap_link(link: Path, folder: Path) -> None:
 
 def _previous(versions: Path, current: Path) -> list[str]:
     """The most recent complete version other than `current` (kept for readers mid-read)."""
-    others = [path for path in versions.iterdir()
-              if path.is_dir() and path != current and not path.name.endswith(".writing")]
+    others = [
+        path
+        for path in versions.iterdir()
+        if path.is_dir() and path != current and not path.name.endswith(".writing")
+    ]
     return [max(others, key=lambda path: path.stat().st_mtime).name] if others else []
 
 
@@ -107,20 +110,30 @@ def remove_old_versions(versions: Path, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def manifest(written: list[tuple[str, int]], base: Path, partition_by: Sequence[str]
-             ) -> pd.DataFrame:
+def manifest(
+    written: list[tuple[str, int]], base: Path, partition_by: Sequence[str]
+) -> pd.DataFrame:
     """One row per written file: its partition, its path inside the table folder, its rows."""
     rows = []
     for path, n_rows in sorted(written):
         relative = Path(path).relative_to(base)
         values = dict(unquote(part).split("=", 1) for part in relative.parts[:-1])
-        rows.append({**{key: values.get(key) for key in partition_by},
-                     "file_path": relative.as_posix(), "n_rows": n_rows})
+        rows.append(
+            {
+                **{key: values.get(key) for key in partition_by},
+                "file_path": relative.as_posix(),
+                "n_rows": n_rows,
+            }
+        )
     return conform(pd.DataFrame(rows), MANIFEST_SCHEMA)
 
 
-def export_relation(relation, table: str, order_by: Sequence[str],
-                    partition_by: Sequence[str] = ("partner_id", "geo")) -> pd.DataFrame:
+def export_relation(
+    relation,
+    table: str,
+    order_by: Sequence[str],
+    partition_by: Sequence[str] = ("partner_id", "geo"),
+) -> pd.DataFrame:
     """A DuckDB relation (a dbt ref) sorted by partition then `order_by`, streamed into the
     export `table`; the manifest of its files."""
     ordered = relation.order(", ".join([*partition_by, *order_by]))

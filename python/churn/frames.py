@@ -56,8 +56,9 @@ def conform(rows: pd.DataFrame | Iterable[Mapping[str, object]], schema: Schema)
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     out = pd.DataFrame(index=frame.index)
     for column, dtype in columns_of(schema):
-        values = frame[column] if column in frame else pd.Series(None, index=frame.index,
-                                                                 dtype=object)
+        values = (
+            frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
+        )
         out[column] = _cast(values, column, dtype)
     return out.reset_index(drop=True)
 
@@ -75,8 +76,9 @@ def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
             dtype = NULLABLE[dtype]
         return values.astype(dtype)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"column {column} does not fit its declared dtype {dtype}: {error}") \
-            from error
+        raise ValueError(
+            f"column {column} does not fit its declared dtype {dtype}: {error}"
+        ) from error
 
 
 def spark_ddl(schema: Schema) -> str:

@@ -98,7 +98,7 @@ def run_batched(
     guarded = GuardedBatch(function, tuple(keys), tuple(columns_of(schema)))
     groups = split_groups(frame, keys)
     size = groups_per_batch or max(1, len(groups))
-    batches = [pd.concat(groups[start:start + size]) for start in range(0, len(groups), size)]
+    batches = [pd.concat(groups[start : start + size]) for start in range(0, len(groups), size)]
     return _run_local(guarded, batches, schema, n_jobs if len(batches) > 1 else 1)
 
 

@@ -35,8 +35,10 @@ def is_project_dir(path: Path) -> bool:
 def project_dir(explicit: Path | str | None = None) -> Path:
     """The dbt project folder: `explicit`, else $CHURN_PROJECT_DIR, else the checkout beside the
     package, else the working folder or its nearest parent holding the project."""
-    for origin, candidate in (("--project-dir", explicit),
-                              (PROJECT_DIR_VARIABLE, os.environ.get(PROJECT_DIR_VARIABLE))):
+    for origin, candidate in (
+        ("--project-dir", explicit),
+        (PROJECT_DIR_VARIABLE, os.environ.get(PROJECT_DIR_VARIABLE)),
+    ):
         if candidate:
             path = Path(candidate).expanduser().resolve()
             if not is_project_dir(path):

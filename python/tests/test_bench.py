@@ -15,8 +15,12 @@ def test_the_quick_benchmark_produces_every_table(tmp_path, capsys):
     printed = capsys.readouterr().out
     results = json.loads((out / "bench.json").read_text())
     assert (out / "bench.md").read_text() in printed
-    for heading in ("Beside the floor and the naive loop", "Time per model", "Scaling in rows",
-                    "Targets"):
+    for heading in (
+        "Beside the floor and the naive loop",
+        "Time per model",
+        "Scaling in rows",
+        "Targets",
+    ):
         assert heading in printed
     languages = {model["language"] for model in results["models"].values()}
     assert languages == {"sql", "python"}

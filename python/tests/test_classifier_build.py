@@ -303,13 +303,25 @@ def test_score_cli_takes_the_current_artifact_by_default_or_a_version_by_name(
 ):
     env = {**os.environ, "CHURN_ARTIFACT_DIR": str(artifact_path.parent)}
     by_default = _score(
-        "--input", str(earlier_export), "--export-month", CUTOFF, "--out",
-        str(tmp_path / "a.parquet"), env=env,
+        "--input",
+        str(earlier_export),
+        "--export-month",
+        CUTOFF,
+        "--out",
+        str(tmp_path / "a.parquet"),
+        env=env,
     )
     assert by_default.returncode == 0, by_default.stderr
     by_name = _score(
-        "--model", artifact_path.name, "--input", str(earlier_export), "--export-month", CUTOFF,
-        "--out", str(tmp_path / "b.parquet"), env=env,
+        "--model",
+        artifact_path.name,
+        "--input",
+        str(earlier_export),
+        "--export-month",
+        CUTOFF,
+        "--out",
+        str(tmp_path / "b.parquet"),
+        env=env,
     )
     assert by_name.returncode == 0, by_name.stderr
     first, second = (pd.read_parquet(tmp_path / name) for name in ("a.parquet", "b.parquet"))

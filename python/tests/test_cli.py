@@ -12,10 +12,16 @@ from churn.cli import available_commands, main
 CHURN = Path(sys.executable).parent / "churn"
 
 
-@pytest.mark.parametrize("command, option", [
-    ("score", "--model"), ("report", "--database"), ("validate", "survival"),
-    ("simulate", "--players"), ("bench", "--quick"),
-])
+@pytest.mark.parametrize(
+    "command, option",
+    [
+        ("score", "--model"),
+        ("report", "--database"),
+        ("validate", "survival"),
+        ("simulate", "--players"),
+        ("bench", "--quick"),
+    ],
+)
 def test_each_command_prints_its_own_help(command, option, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])

@@ -95,8 +95,9 @@ def export_files(run: DbtRun) -> dict[str, str]:
 def test_two_builds_give_every_table_bit_for_bit(sample_build, second_build):
     tables = compared_tables(sample_build.database)
     assert len(tables) > 30
-    assert [name for name, _ in tables] == [name for name, _ in compared_tables(
-        second_build.database)]
+    assert [name for name, _ in tables] == [
+        name for name, _ in compared_tables(second_build.database)
+    ]
     differing = {
         table: count
         for table, columns in tables

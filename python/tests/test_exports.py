@@ -31,8 +31,9 @@ def read_back_duckdb(folder: Path) -> pd.DataFrame:
 
 
 def read_back_pyarrow(folder: Path) -> pd.DataFrame:
-    partitioning = ds.partitioning(pa.schema([("partner_id", pa.string()), ("geo", pa.string())]),
-                                   flavor="hive")
+    partitioning = ds.partitioning(
+        pa.schema([("partner_id", pa.string()), ("geo", pa.string())]), flavor="hive"
+    )
     table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
     return table.to_pandas(date_as_object=False)
 
@@ -58,12 +59,18 @@ def test_exports_read_back_with_duckdb_and_pyarrow_equal_the_warehouse_table(sam
     manifest = sample_build.frame(f"select * from marts.{table}_by_partition")
     assert manifest["n_rows"].sum() == len(warehouse)
     assert set(zip(manifest["partner_id"], manifest["geo"], strict=True)) == set(
-        zip(warehouse["partner_id"], warehouse["geo"], strict=True))
+        zip(warehouse["partner_id"], warehouse["geo"], strict=True)
+    )
 
 
 def rows(partitions: dict[tuple[str, str], int]) -> pa.Table:
-    frame = pd.DataFrame([{"partner_id": partner, "geo": geo, "value": float(i)}
-                          for (partner, geo), n in partitions.items() for i in range(n)])
+    frame = pd.DataFrame(
+        [
+            {"partner_id": partner, "geo": geo, "value": float(i)}
+            for (partner, geo), n in partitions.items()
+            for i in range(n)
+        ]
+    )
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
@@ -122,16 +129,19 @@ def test_the_same_rows_give_byte_identical_files(tmp_path):
     write_partitioned(data, "a", root=tmp_path)
     write_partitioned(data, "b", root=tmp_path)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.parquet"))
-    assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
-                         for f in files)
+    assert files and all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
 
 
 def test_a_fresh_clone_needs_no_warehouse_or_exports_folder(tmp_path):
     from churn.warehouse import run_dbt
 
     fresh = tmp_path / "fresh"
-    env = {"CHURN_DUCKDB_PATH": str(fresh / "warehouse" / "churn.duckdb"),
-           "CHURN_EXPORT_ROOT": str(fresh / "warehouse" / "exports")}
+    env = {
+        "CHURN_DUCKDB_PATH": str(fresh / "warehouse" / "churn.duckdb"),
+        "CHURN_EXPORT_ROOT": str(fresh / "warehouse" / "exports"),
+    }
     run = run_dbt(["seed", "--select", "product_label_map"], tmp_path / "work", env=env)
     assert run.ok, run.output[-2000:]
     assert (fresh / "warehouse" / "churn.duckdb").is_file()

@@ -93,8 +93,7 @@ def _history(cutoffs: list[str], players: pd.DataFrame, version: str) -> pd.Data
         frame = players.copy()
         frame["data_cutoff"] = pd.Timestamp(cutoff).date()
         frame["model_version"] = version
-        known = pd.to_datetime(frame["ftd_month"]) <= pd.Timestamp(cutoff) - pd.DateOffset(
-            months=5)
+        known = pd.to_datetime(frame["ftd_month"]) <= pd.Timestamp(cutoff) - pd.DateOffset(months=5)
         frame["data_split"] = np.where(known, "test", "unlabelled")
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)
@@ -105,37 +104,58 @@ def cohort():
     rng = np.random.default_rng(5)
     n = 800
     p = rng.beta(2, 3, size=n)
-    return pd.DataFrame({
-        "player_id": [f"p{i}" for i in range(n)],
-        "partner_id": np.where(np.arange(n) % 2, "P01", "P02"),
-        "ftd_month": pd.Timestamp("2024-01-01").date(),
-        "quick_churn_probability": p,
-        "is_quick_churn": rng.random(n) < p,
-    })
+    return pd.DataFrame(
+        {
+            "player_id": [f"p{i}" for i in range(n)],
+            "partner_id": np.where(np.arange(n) % 2, "P01", "P02"),
+            "ftd_month": pd.Timestamp("2024-01-01").date(),
+            "quick_churn_probability": p,
+            "is_quick_churn": rng.random(n) < p,
+        }
+    )
 
 
 def test_prospective_metrics_judge_the_version_that_scored_before_the_label(cohort):
     history = _history(["2024-01-01", "2024-05-01"], cohort, "v1")
     labels = cohort[["player_id", "partner_id", "is_quick_churn"]].assign(is_label_known=True)
-    registry = pd.DataFrame({"model_version": ["v1"], "roc_auc": [0.7], "roc_auc_lower": [0.68],
-                             "roc_auc_upper": [0.72]})
+    registry = pd.DataFrame(
+        {
+            "model_version": ["v1"],
+            "roc_auc": [0.7],
+            "roc_auc_lower": [0.68],
+            "roc_auc_upper": [0.72],
+        }
+    )
     evaluation = pd.DataFrame(columns=["is_default", "data_split", "slice_type"])
-    rows = prospective_metrics(history, labels, evaluation, registry, "2024-06-01",
-                               MonitoringSettings(bootstrap_samples=50))
+    rows = prospective_metrics(
+        history,
+        labels,
+        evaluation,
+        registry,
+        "2024-06-01",
+        MonitoringSettings(bootstrap_samples=50),
+    )
     overall = rows[rows["partner_id"] == "_all"].iloc[0]
     assert overall["evaluation_type"] == "prospective"
     assert overall["model_version"] == "v1"
     assert str(overall["scored_at_cutoff"]) == "2024-01-01"
     assert overall["n_players"] == len(cohort)
-    expected = weighted_roc_auc(cohort["is_quick_churn"].astype(int), cohort[
-        "quick_churn_probability"])
+    expected = weighted_roc_auc(
+        cohort["is_quick_churn"].astype(int), cohort["quick_churn_probability"]
+    )
     assert overall["roc_auc"] == pytest.approx(float(expected))
     assert overall["retrospective_roc_auc_lower"] == 0.68
     assert set(rows["partner_id"]) == {"_all", "P01", "P02"}
     # The cohort matured at 2024-06 (FTD + 5 months): the next cutoff does not count it again.
     history = _history(["2024-01-01", "2024-05-01", "2024-06-01", "2024-07-01"], cohort, "v1")
-    later = prospective_metrics(history, labels, evaluation, registry, "2024-07-01",
-                                MonitoringSettings(bootstrap_samples=50))
+    later = prospective_metrics(
+        history,
+        labels,
+        evaluation,
+        registry,
+        "2024-07-01",
+        MonitoringSettings(bootstrap_samples=50),
+    )
     assert not (later["evaluation_type"] == "prospective").any()
 
 
@@ -149,5 +169,6 @@ def test_estimates_are_realised_only_when_every_label_is_known(cohort):
     overall = rows[rows["partner_id"] == "_all"].iloc[0]
     assert overall["is_realised"]
     assert overall["estimated_roc_auc"] == pytest.approx(
-        expected_roc_auc(cohort["quick_churn_probability"].to_numpy()))
+        expected_roc_auc(cohort["quick_churn_probability"].to_numpy())
+    )
     assert abs(overall["roc_auc_error"]) < 3 * overall["estimated_roc_auc_sd"]

@@ -21,51 +21,106 @@ CUTOFFS = pd.date_range("2024-01-01", periods=8, freq="MS")
 def _history_tables() -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(0)
     versions = [f"quick-churn-{c:%Y%m}-abc" for c in CUTOFFS]
-    scores = pd.DataFrame([
-        {"data_cutoff": c.date(), "player_id": f"{c:%m}-{i}", "model_version": versions[k // 2 * 2],
-         "data_split": "unlabelled" if i < 5 else "test", "quick_churn_probability": 0.4}
-        for k, c in enumerate(CUTOFFS) for i in range(10)
-    ])
-    registry = conform(pd.DataFrame({
-        "registered_model": "churn-quick-churn",
-        "registry_version": range(1, len(CUTOFFS) + 1),
-        "model_version": versions,
-        "data_cutoff": [c.date() for c in CUTOFFS],
-        "status": ["retired"] * (len(CUTOFFS) - 1) + ["champion"],
-        "is_champion": [False] * (len(CUTOFFS) - 1) + [True],
-        "is_promoted": [k % 2 == 0 for k in range(len(CUTOFFS))],
-        "decision_reason": "promoted: AUC +0.001",
-        "champion_after": [versions[k // 2 * 2] for k in range(len(CUTOFFS))],
-        "roc_auc": 0.75, "roc_auc_lower": 0.73, "roc_auc_upper": 0.77,
-    }), REGISTRY_SCHEMA)
-    metrics = conform(pd.DataFrame({
-        "data_cutoff": [c.date() for c in CUTOFFS[5:]],
-        "evaluation_type": "prospective", "model_version": versions[0], "partner_id": "_all",
-        "ftd_month": [c.date() for c in CUTOFFS[:3]],
-        "scored_at_cutoff": [c.date() for c in CUTOFFS[:3]],
-        "n_players": 500, "roc_auc": [0.74, 0.76, 0.75], "roc_auc_lower": 0.71,
-        "roc_auc_upper": 0.79, "retrospective_roc_auc": 0.75,
-        "retrospective_roc_auc_lower": 0.73, "retrospective_roc_auc_upper": 0.77,
-    }), METRICS_SCHEMA)
-    estimates = conform(pd.DataFrame({
-        "data_cutoff": [c.date() for c in CUTOFFS[:3]], "model_version": versions[0],
-        "partner_id": "_all", "ftd_month": [c.date() for c in CUTOFFS[:3]], "n_players": 500,
-        "estimated_roc_auc": [0.75, 0.74, 0.76], "estimated_roc_auc_sd": 0.02,
-        "estimated_base_rate": 0.4, "is_realised": True,
-        "realised_roc_auc": [0.74, 0.76, 0.75], "realised_base_rate": [0.41, 0.39, 0.42],
-        "roc_auc_error": [0.01, -0.02, 0.01], "base_rate_error": -0.01,
-    }), ESTIMATES_SCHEMA)
-    drift = conform(pd.DataFrame([
-        {"data_cutoff": c.date(), "metric": "feature_psi", "partner_id": partner,
-         "subject": feature, "n_current": 300, "n_reference": 3000,
-         "value": rng.uniform(0, 0.05) + (0.3 if k >= 5 and partner == "P01" else 0),
-         "threshold": 0.2, "is_alert": bool(k >= 5 and partner == "P01")}
-        for k, c in enumerate(CUTOFFS) for partner in ("_all", "P01", "P02")
-        for feature in ("decision_deposit", "product")
-    ]), DRIFT_SCHEMA)
-    return {"churn_score_history": scores, "churn_model_registry": registry,
-            "churn_model_metrics_history": metrics, "churn_performance_estimates": estimates,
-            "churn_drift": drift}
+    scores = pd.DataFrame(
+        [
+            {
+                "data_cutoff": c.date(),
+                "player_id": f"{c:%m}-{i}",
+                "model_version": versions[k // 2 * 2],
+                "data_split": "unlabelled" if i < 5 else "test",
+                "quick_churn_probability": 0.4,
+            }
+            for k, c in enumerate(CUTOFFS)
+            for i in range(10)
+        ]
+    )
+    registry = conform(
+        pd.DataFrame(
+            {
+                "registered_model": "churn-quick-churn",
+                "registry_version": range(1, len(CUTOFFS) + 1),
+                "model_version": versions,
+                "data_cutoff": [c.date() for c in CUTOFFS],
+                "status": ["retired"] * (len(CUTOFFS) - 1) + ["champion"],
+                "is_champion": [False] * (len(CUTOFFS) - 1) + [True],
+                "is_promoted": [k % 2 == 0 for k in range(len(CUTOFFS))],
+                "decision_reason": "promoted: AUC +0.001",
+                "champion_after": [versions[k // 2 * 2] for k in range(len(CUTOFFS))],
+                "roc_auc": 0.75,
+                "roc_auc_lower": 0.73,
+                "roc_auc_upper": 0.77,
+            }
+        ),
+        REGISTRY_SCHEMA,
+    )
+    metrics = conform(
+        pd.DataFrame(
+            {
+                "data_cutoff": [c.date() for c in CUTOFFS[5:]],
+                "evaluation_type": "prospective",
+                "model_version": versions[0],
+                "partner_id": "_all",
+                "ftd_month": [c.date() for c in CUTOFFS[:3]],
+                "scored_at_cutoff": [c.date() for c in CUTOFFS[:3]],
+                "n_players": 500,
+                "roc_auc": [0.74, 0.76, 0.75],
+                "roc_auc_lower": 0.71,
+                "roc_auc_upper": 0.79,
+                "retrospective_roc_auc": 0.75,
+                "retrospective_roc_auc_lower": 0.73,
+                "retrospective_roc_auc_upper": 0.77,
+            }
+        ),
+        METRICS_SCHEMA,
+    )
+    estimates = conform(
+        pd.DataFrame(
+            {
+                "data_cutoff": [c.date() for c in CUTOFFS[:3]],
+                "model_version": versions[0],
+                "partner_id": "_all",
+                "ftd_month": [c.date() for c in CUTOFFS[:3]],
+                "n_players": 500,
+                "estimated_roc_auc": [0.75, 0.74, 0.76],
+                "estimated_roc_auc_sd": 0.02,
+                "estimated_base_rate": 0.4,
+                "is_realised": True,
+                "realised_roc_auc": [0.74, 0.76, 0.75],
+                "realised_base_rate": [0.41, 0.39, 0.42],
+                "roc_auc_error": [0.01, -0.02, 0.01],
+                "base_rate_error": -0.01,
+            }
+        ),
+        ESTIMATES_SCHEMA,
+    )
+    drift = conform(
+        pd.DataFrame(
+            [
+                {
+                    "data_cutoff": c.date(),
+                    "metric": "feature_psi",
+                    "partner_id": partner,
+                    "subject": feature,
+                    "n_current": 300,
+                    "n_reference": 3000,
+                    "value": rng.uniform(0, 0.05) + (0.3 if k >= 5 and partner == "P01" else 0),
+                    "threshold": 0.2,
+                    "is_alert": bool(k >= 5 and partner == "P01"),
+                }
+                for k, c in enumerate(CUTOFFS)
+                for partner in ("_all", "P01", "P02")
+                for feature in ("decision_deposit", "product")
+            ]
+        ),
+        DRIFT_SCHEMA,
+    )
+    return {
+        "churn_score_history": scores,
+        "churn_model_registry": registry,
+        "churn_model_metrics_history": metrics,
+        "churn_performance_estimates": estimates,
+        "churn_drift": drift,
+    }
 
 
 def _render(tmp_path, tables: dict[str, pd.DataFrame]) -> tuple[ReportParser, str]:

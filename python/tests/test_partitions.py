@@ -45,8 +45,9 @@ def test_batches_of_any_size_give_the_rows_of_one_call_per_group():
     data = frame(23)
     per_group = run_partitioned(data, ["group"], total_or_fail, SCHEMA, n_jobs=1)
     for size in (None, 1, 4, 50):
-        batched = run_batched(data, ["group"], total_or_fail, SCHEMA, groups_per_batch=size,
-                              n_jobs=1)
+        batched = run_batched(
+            data, ["group"], total_or_fail, SCHEMA, groups_per_batch=size, n_jobs=1
+        )
         pd.testing.assert_frame_equal(batched, per_group)
 
 

@@ -112,9 +112,7 @@ def pool(
     shape["tau2"] = np.maximum(0.0, shape["numerator"]) / shape["denominator"].replace(0, np.nan)
     tau2 = (
         pd.DataFrame({**{key: rows[key] for key in parent_keys}, "band": band})
-        .merge(shape[[*parent_keys, "band", "tau2"]], on=[*parent_keys, "band"], how="left")[
-            "tau2"
-        ]
+        .merge(shape[[*parent_keys, "band", "tau2"]], on=[*parent_keys, "band"], how="left")["tau2"]
         .to_numpy(float)
     )
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -61,13 +61,20 @@ def test_an_installed_copy_of_the_package_works_from_a_project_given_by_the_envi
     """The package copied away from the repository (as pip would install it) finds the project
     only through CHURN_PROJECT_DIR."""
     site = tmp_path / "site"
-    shutil.copytree(CHECKOUT / "python" / "churn", site / "churn",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        CHECKOUT / "python" / "churn", site / "churn", ignore=shutil.ignore_patterns("__pycache__")
+    )
     code = "from churn.project import seeds_dir; print(seeds_dir())"
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
-    missing = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert missing.returncode != 0 and "pass --project-dir DIR" in missing.stderr
-    found = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                           text=True, env={**env, "CHURN_PROJECT_DIR": str(CHECKOUT)})
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**env, "CHURN_PROJECT_DIR": str(CHECKOUT)},
+    )
     assert found.stdout.strip() == str(CHECKOUT / "seeds")

@@ -43,8 +43,13 @@ from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample" / "activity.csv.gz"
-MEDIUM = SimulationConfig(n_players=15_000, n_partners=4, n_trackers=600,
-                          states=("NJ", "NV", "PA", "NY", "IL", "MI", "AZ", "OH", "MA"), seed=7)
+MEDIUM = SimulationConfig(
+    n_players=15_000,
+    n_partners=4,
+    n_trackers=600,
+    states=("NJ", "NV", "PA", "NY", "IL", "MI", "AZ", "OH", "MA"),
+    seed=7,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +98,7 @@ def test_observed_months_cut_the_history():
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(st.lists(st.booleans(), min_size=1, max_size=16), st.integers(1, 4),
-       st.integers(1, 16))
+@given(st.lists(st.booleans(), min_size=1, max_size=16), st.integers(1, 4), st.integers(1, 16))
 def test_vectorised_rule_matches_the_plain_loop(bits, k, observed):
     t, event = survival_from_activity(np.array([bits]), k=k, observed_months=observed)
     assert (int(t[0]), bool(event[0])) == survival_reference(bits, k, observed)
@@ -105,8 +109,10 @@ def test_vectorised_rule_matches_the_plain_loop(bits, k, observed):
 
 def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path):
     config = preset("tiny", n_players=1_500)
-    paths = [write_export(simulate(c).export_table, tmp_path / f"{i}.csv.gz")
-             for i, c in enumerate([config, config, config.replace(seed=43)])]
+    paths = [
+        write_export(simulate(c).export_table, tmp_path / f"{i}.csv.gz")
+        for i, c in enumerate([config, config, config.replace(seed=43)])
+    ]
     first, again, other = (p.read_bytes() for p in paths)
     assert first == again
     assert first != other
@@ -129,8 +135,7 @@ def test_clean_players_do_not_depend_on_issue_settings():
     with_issues = simulate(preset("tiny", n_players=1_000))
     clean = simulate(preset("tiny", n_players=1_000, issues=IssueRates.none()))
     cols = ["account_id", "type", "survival_time", "m0_deposit"]
-    pd.testing.assert_frame_equal(with_issues.truth["players"][cols],
-                                  clean.truth["players"][cols])
+    pd.testing.assert_frame_equal(with_issues.truth["players"][cols], clean.truth["players"][cols])
     assert clean.truth["issues"].empty
 
 
@@ -147,13 +152,19 @@ def test_text_formats_on_clean_rows(tiny):
     bad_rows = set(tiny.truth["issues"]["row_index"])
     clean = e[~e.index.isin(bad_rows)]
     patterns = {
-        "activity_month": r"\d{4}-\d{2}-01", "account_id": r"A\d{7}",
-        "brand_id": r"[A-Z]{2}", "reg_date": r"\d{4}-\d{2}-\d{2}",
-        "ftd_date": r"\d{4}-\d{2}-\d{2}", "qp_date": r"(\d{4}-\d{2}-\d{2})?",
-        "ben_login_id": r"BEN0[1-6]", "tracker_id": r"trk_\d{6}",
+        "activity_month": r"\d{4}-\d{2}-01",
+        "account_id": r"A\d{7}",
+        "brand_id": r"[A-Z]{2}",
+        "reg_date": r"\d{4}-\d{2}-\d{2}",
+        "ftd_date": r"\d{4}-\d{2}-\d{2}",
+        "qp_date": r"(\d{4}-\d{2}-\d{2})?",
+        "ben_login_id": r"BEN0[1-6]",
+        "tracker_id": r"trk_\d{6}",
         "player_reg_product": r"sportsbook|casino|poker|dfs",
-        "total_deposit": r"-?\d+\.\d{2}", "total_handle": r"-?\d+\.\d{2}",
-        "total_ngr": r"-?\d+\.\d{2}", "partner_id": r"P\d{2}",
+        "total_deposit": r"-?\d+\.\d{2}",
+        "total_handle": r"-?\d+\.\d{2}",
+        "total_ngr": r"-?\d+\.\d{2}",
+        "partner_id": r"P\d{2}",
     }
     for column, pattern in patterns.items():
         ok = clean[column].str.fullmatch(pattern)
@@ -191,12 +202,14 @@ def test_tracker_ids_are_zipf_like_and_owned_by_one_channel(medium):
 
 def _bases(result) -> dict[str, int]:
     s = result.summary
-    return {"row": s["n_clean_rows"], "extra_row": s["n_clean_rows"],
-            "player": s["n_export_players"]}
+    return {
+        "row": s["n_clean_rows"],
+        "extra_row": s["n_clean_rows"],
+        "player": s["n_export_players"],
+    }
 
 
-@pytest.mark.parametrize("spec", [s for s in ISSUES if s.unit != "account"],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", [s for s in ISSUES if s.unit != "account"], ids=lambda s: s.name)
 def test_issue_rates_match_the_config(medium, spec):
     issues = medium.truth["issues"]
     rows = issues[issues["issue"] == spec.name]
@@ -260,13 +273,19 @@ def test_variants_normalise_to_the_truth(medium):
     labels = load_reference().product_labels
     issues = medium.truth["issues"]
     for name, column, truth_col, norm in (
-            ("product_label_variant", "player_reg_product", "product",
-             lambda s: s.map(normalise_label).map(labels)),
-            ("brand_id_variant", "brand_id", "geo", lambda s: s.str.strip().str.upper())):
+        (
+            "product_label_variant",
+            "player_reg_product",
+            "product",
+            lambda s: s.map(normalise_label).map(labels),
+        ),
+        ("brand_id_variant", "brand_id", "geo", lambda s: s.str.strip().str.upper()),
+    ):
         rows = e.loc[issues.loc[issues["issue"] == name, "row_index"]]
         assert len(rows) > 50
-        truth = players.loc[list(zip(rows["partner_id"], rows["account_id"], strict=True)),
-                            truth_col].to_numpy()
+        truth = players.loc[
+            list(zip(rows["partner_id"], rows["account_id"], strict=True)), truth_col
+        ].to_numpy()
         assert (norm(rows[column]).to_numpy() == truth).all()
     assert e["player_reg_product"].isin(["iCasino", "Sports Book", "SPORTSBOOK", "sb"]).any()
 
@@ -300,8 +319,13 @@ def test_export_equals_truth_history_inside_the_window(medium):
     rows = e[~e.index.isin(issues.loc[issues["category"] != "variant", "row_index"])]
     rows_pid = ids.reindex(list(zip(rows["partner_id"], rows["account_id"], strict=True)))
     on = np.isin(rows_pid.to_numpy(), clean_ids)
-    export_keys = set(zip(rows_pid.to_numpy()[on].astype(int).tolist(),
-                          month_index(rows["activity_month"])[on].tolist(), strict=True))
+    export_keys = set(
+        zip(
+            rows_pid.to_numpy()[on].astype(int).tolist(),
+            month_index(rows["activity_month"])[on].tolist(),
+            strict=True,
+        )
+    )
     assert export_keys == truth_keys
     assert len(truth_keys) > 10_000
 
@@ -310,14 +334,17 @@ def test_in_export_and_left_truncation(medium):
     players = medium.truth["players"]
     e = medium.export.astype(object)
     exported = set(zip(e["partner_id"], e["account_id"], strict=True))
-    flags = [key in exported for key in zip(players["partner_id"], players["account_id"],
-                                            strict=True)]
+    flags = [
+        key in exported for key in zip(players["partner_id"], players["account_id"], strict=True)
+    ]
     assert (np.array(flags) == players["in_export"].to_numpy()).all()
     early = players[players["ftd_month"] < "2019-01-01"]
     assert len(early) > 100  # NV and NJ players with FTD before the window
     assert 0.05 < early["in_export"].mean() < 0.9  # most early churners never show up
-    assert e.loc[e["ftd_date"].between("2000-01-01", "2018-12-31"), "activity_month"].min() \
+    assert (
+        e.loc[e["ftd_date"].between("2000-01-01", "2018-12-31"), "activity_month"].min()
         >= "2019-01-01"
+    )
 
 
 def test_no_activity_before_state_launch(medium):
@@ -339,8 +366,11 @@ def test_survival_curves_are_the_true_share_surviving(medium):
     t = players["survival_time"].to_numpy()
     assert np.allclose(overall.to_numpy(), [(t > m).mean() for m in range(61)])
     part = curves[curves["level"] == "partition"]
-    assert part.groupby(["partner_id", "geo"])["survival"].apply(
-        lambda s: (np.diff(s.to_numpy()) <= 0).all()).all()
+    assert (
+        part.groupby(["partner_id", "geo"])["survival"]
+        .apply(lambda s: (np.diff(s.to_numpy()) <= 0).all())
+        .all()
+    )
     assert (part.loc[part["month"] == 0, "survival"] == 1.0).all()
     sizes = part[part["month"] == 0]["n_players"].sum()
     assert sizes == len(players)
@@ -416,16 +446,37 @@ def test_quick_churn_table_matches_simulated_types(medium):
 
 def test_cli_writes_export_and_truth(tmp_path: Path):
     out = tmp_path / "x" / "export.parquet"
-    code = cli_main(["--players", "800", "--partners", "2", "--states", "3", "--seed", "5",
-                     "--issue-rate", "duplicate_row=0.05", "--out", str(out)])
+    code = cli_main(
+        [
+            "--players",
+            "800",
+            "--partners",
+            "2",
+            "--states",
+            "3",
+            "--seed",
+            "5",
+            "--issue-rate",
+            "duplicate_row=0.05",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     truth = tmp_path / "x" / "export.truth"
     for name in ("players", "activity", "survival_curves", "issues", "type_effects"):
         assert (truth / f"{name}.parquet").exists()
     assert (truth / "config.json").exists()
     e = read_export(out)
-    assert e["brand_id"].str.strip().str.upper().replace("", None).dropna().isin(
-        ["NY", "PA", "IL", "XX", "N/A", "ZZ", "USA", "??"]).all()
+    assert (
+        e["brand_id"]
+        .str.strip()
+        .str.upper()
+        .replace("", None)
+        .dropna()
+        .isin(["NY", "PA", "IL", "XX", "N/A", "ZZ", "USA", "??"])
+        .all()
+    )
     issues = pd.read_parquet(truth / "issues.parquet")
     n_clean = len(e) - (issues["category"] != "variant").sum()
     assert (issues["issue"] == "duplicate_row").sum() >= 0.04 * n_clean
@@ -497,8 +548,7 @@ def test_new_players_only_has_no_ftd_before_the_window():
 
 
 def _type_share_by_year(players: pd.DataFrame, name: str) -> pd.Series:
-    return players.groupby(players["ftd_month"].dt.year)["type"].apply(
-        lambda t: (t == name).mean())
+    return players.groupby(players["ftd_month"].dt.year)["type"].apply(lambda t: (t == name).mean())
 
 
 def test_mix_drift_changes_the_type_shares_across_cohorts():
@@ -532,8 +582,13 @@ def test_rising_hazard_type_peaks_after_the_first_months():
 
 def test_mix_shift_changes_only_the_partners_later_cohorts():
     base = preset("tiny", n_players=3_000)
-    shifted = simulate(base.replace(mix_shift_month="2023-01", mix_shift_partner="P01",
-                                    mix_shift_logits=(1.5, 0.0, -1.0, -1.0)))
+    shifted = simulate(
+        base.replace(
+            mix_shift_month="2023-01",
+            mix_shift_partner="P01",
+            mix_shift_logits=(1.5, 0.0, -1.0, -1.0),
+        )
+    )
     steady = simulate(base)
     a, b = shifted.truth["players"], steady.truth["players"]
     hit = (a["partner_id"] == "P01") & (a["ftd_month"] >= "2023-01-01")
@@ -549,15 +604,22 @@ def test_mix_shift_changes_only_the_partners_later_cohorts():
 
 def test_format_change_appears_at_its_month_for_its_partner():
     base = preset("tiny", n_players=2_000)
-    changed = simulate(base.replace(format_change_month="2024-03", format_change_partner="P02",
-                                    format_changes=("product_label", "date_day_first",
-                                                    "amount_cents")))
+    changed = simulate(
+        base.replace(
+            format_change_month="2024-03",
+            format_change_partner="P02",
+            format_changes=("product_label", "date_day_first", "amount_cents"),
+        )
+    )
     plain = simulate(base).export.astype(object)
     e = changed.export.astype(object)
     assert len(e) == len(plain)
     day_first = e["activity_month"].str.fullmatch(r"01/\d{2}/\d{4}")
-    month = np.where(day_first, e["activity_month"].str[6:10] + "-" + e["activity_month"].str[3:5],
-                     e["activity_month"].str[:7])
+    month = np.where(
+        day_first,
+        e["activity_month"].str[6:10] + "-" + e["activity_month"].str[3:5],
+        e["activity_month"].str[:7],
+    )
     after = (e["partner_id"] == "P02") & (month >= "2024-03")
     issues = changed.truth["issues"]
     clean = ~e.index.isin(issues["row_index"])
@@ -574,16 +636,56 @@ def test_format_change_appears_at_its_month_for_its_partner():
 
 
 def test_regime_options_on_the_command_line(tmp_path: Path):
-    args = build_parser().parse_args(["--regime", "new_players_24", "--players", "500",
-                                      "--mix-drift", "0.3,0,-0.2,-0.2", "--out", "x.csv"])
+    args = build_parser().parse_args(
+        [
+            "--regime",
+            "new_players_24",
+            "--players",
+            "500",
+            "--mix-drift",
+            "0.3,0,-0.2,-0.2",
+            "--out",
+            "x.csv",
+        ]
+    )
     config = config_from_args(args)
     assert config.new_players_only and config.start == "2023-01"
     assert config.mix_drift_per_year == (0.3, 0.0, -0.2, -0.2) and config.n_players == 500
     out = tmp_path / "shift.parquet"
-    assert cli_main(["--preset", "tiny", "--players", "800", "--mix-shift-month", "2024-01",
-                     "--mix-shift-logits", "1,0,0", "--out", str(out)]) == 2  # 4 types
-    assert cli_main(["--preset", "tiny", "--players", "800", "--format-change-month",
-                     "2024-06", "--format-change", "amount_cents", "--out", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "--preset",
+                "tiny",
+                "--players",
+                "800",
+                "--mix-shift-month",
+                "2024-01",
+                "--mix-shift-logits",
+                "1,0,0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )  # 4 types
+    assert (
+        cli_main(
+            [
+                "--preset",
+                "tiny",
+                "--players",
+                "800",
+                "--format-change-month",
+                "2024-06",
+                "--format-change",
+                "amount_cents",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     changes = pd.read_parquet(tmp_path / "shift.truth" / "changes.parquet")
     assert changes["change"].tolist() == ["format_change"]
 
@@ -593,8 +695,10 @@ def test_regimes_build_valid_configs():
         config = regime(name).config(n_players=100)
         assert config.start_month <= config.end_month, name
         assert r.description
-    months = {n: regime(n).config().end_month - regime(n).config().start_month + 1
-              for n in ("window_18", "window_24", "window_30", "baseline")}
+    months = {
+        n: regime(n).config().end_month - regime(n).config().start_month + 1
+        for n in ("window_18", "window_24", "window_30", "baseline")
+    }
     assert months == {"window_18": 18, "window_24": 24, "window_30": 30, "baseline": 36}
     with pytest.raises(ValueError, match="unknown regime"):
         regime("nope")

@@ -43,8 +43,9 @@ def test_survival_fits_on_spark_equal_the_local_dispatcher(spark):
 def test_a_batched_function_on_spark_gives_the_local_rows_and_status_rows(spark):
     data = frame(30)
     local = run_batched(data, ["group"], total_or_fail, SCHEMA, n_jobs=1)
-    remote = run_batched_on_spark(spark.createDataFrame(data), ["group"], total_or_fail, SCHEMA,
-                                  n_chunks=4).toPandas()
+    remote = run_batched_on_spark(
+        spark.createDataFrame(data), ["group"], total_or_fail, SCHEMA, n_chunks=4
+    ).toPandas()
     remote = remote.sort_values("group").reset_index(drop=True)
     pd.testing.assert_frame_equal(remote, local, check_dtype=False)
     assert remote.set_index("group").loc["g002", "status"] == "error: ValueError: negative value"

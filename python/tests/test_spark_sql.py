@@ -14,8 +14,16 @@ from spark_session import local_spark
 
 SQL_LAYERS = ["+int_survival__pooled_hazards", "+dq_reconciliation"]
 ONLY_MODELS_AND_SEEDS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-KEYS = ["cutoff_offset_months", "outcome_as_of", "pooling_level", "partner_id", "geo",
-        "segment_type", "segment_value", "month_number"]
+KEYS = [
+    "cutoff_offset_months",
+    "outcome_as_of",
+    "pooling_level",
+    "partner_id",
+    "geo",
+    "segment_type",
+    "segment_value",
+    "month_number",
+]
 SAMPLE = project_dir() / "data" / "sample" / "activity.csv.gz"
 
 
@@ -28,16 +36,19 @@ def spark_build(tmp_path_factory):
     spark.sql("create database if not exists partner")
     raw.write.mode("overwrite").saveAsTable("partner.activity")
     env = {"CHURN_TARGET": "spark", "CHURN_SPARK_WAREHOUSE": str(workdir / "spark-warehouse")}
-    run = invoke_dbt_in_process(["build", "--select", *SQL_LAYERS, *ONLY_MODELS_AND_SEEDS],
-                                workdir, env=env)
+    run = invoke_dbt_in_process(
+        ["build", "--select", *SQL_LAYERS, *ONLY_MODELS_AND_SEEDS], workdir, env=env
+    )
     assert run.ok, run.output
     return spark, workdir, env
 
 
 @pytest.fixture(scope="module")
 def duckdb_build(tmp_path_factory):
-    run = run_dbt(["build", "--select", *SQL_LAYERS, *ONLY_MODELS_AND_SEEDS],
-                  tmp_path_factory.mktemp("duckdb"))
+    run = run_dbt(
+        ["build", "--select", *SQL_LAYERS, *ONLY_MODELS_AND_SEEDS],
+        tmp_path_factory.mktemp("duckdb"),
+    )
     assert run.ok, run.output[-3000:]
     return run
 
@@ -56,8 +67,13 @@ def test_kaplan_meier_on_spark_equals_the_duckdb_build(spark_build, duckdb_build
         if column in KEYS or local[column].dtype == object:
             assert remote[column].astype(str).tolist() == local[column].astype(str).tolist(), column
         else:
-            np.testing.assert_allclose(remote[column].astype(float), local[column].astype(float),
-                                       rtol=1e-9, atol=1e-9, err_msg=column)
+            np.testing.assert_allclose(
+                remote[column].astype(float),
+                local[column].astype(float),
+                rtol=1e-9,
+                atol=1e-9,
+                err_msg=column,
+            )
 
 
 def test_reconciliation_on_spark_equals_the_duckdb_build(spark_build, duckdb_build):

@@ -40,8 +40,13 @@ def scipy_fit(name: str, at_risk: np.ndarray, events: np.ndarray) -> float:
     best = -np.inf
     for start in model._start_points(np.array([crude]))[0]:
         x0 = np.clip(np.log(start), lo + 1e-6, hi - 1e-6)
-        run = minimize(objective, x0, method="L-BFGS-B", bounds=list(zip(lo, hi, strict=True)),
-                       options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8})
+        run = minimize(
+            objective,
+            x0,
+            method="L-BFGS-B",
+            bounds=list(zip(lo, hi, strict=True)),
+            options={"maxiter": 1000, "ftol": 1e-12, "gtol": 1e-8},
+        )
         best = max(best, -run.fun / scale)
     return best
 
@@ -163,7 +168,10 @@ def test_the_backtest_reuses_the_cutoff_fits_without_refitting(monkeypatch):
     last = int(backtest.loc[~backtest["is_extrapolated"], "month_number"].max())
     anchor = backtest.loc[backtest["month_number"] == last, "predicted_survival"].to_numpy()
     expected = anchored_tail(
-        model, np.array([[params[p] for p in model.param_names]]), anchor, np.array([last]),
+        model,
+        np.array([[params[p] for p in model.param_names]]),
+        anchor,
+        np.array([last]),
         tail["month_number"].to_numpy(float)[None, :],
     )[0]
     np.testing.assert_allclose(tail["predicted_survival"], expected, rtol=1e-12)
@@ -178,8 +186,8 @@ def test_anchored_tail_is_the_conditional_survival_times_the_anchor():
     anchor = np.array([0.3, 0.6])
     tail = anchored_tail(model, params, anchor, last, months)
     for r in range(2):
-        expected = anchor[r] * model.survival(months[r], params[r]) / model.survival(
-            last[r], params[r]
+        expected = (
+            anchor[r] * model.survival(months[r], params[r]) / model.survival(last[r], params[r])
         )
         np.testing.assert_allclose(tail[r], expected, rtol=1e-12)
 
@@ -195,7 +203,6 @@ def test_float_noise_in_the_inputs_does_not_change_the_choice():
     pd.testing.assert_frame_equal(first, again)
     chosen = first[first["is_chosen"].astype(bool)][["geo", "model"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(
-        chosen, perturbed[perturbed["is_chosen"].astype(bool)][["geo", "model"]].reset_index(
-            drop=True
-        )
+        chosen,
+        perturbed[perturbed["is_chosen"].astype(bool)][["geo", "model"]].reset_index(drop=True),
     )

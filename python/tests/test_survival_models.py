@@ -176,8 +176,9 @@ def test_simulation_matches_survival_and_respects_entry():
     rng = np.random.default_rng(7)
     sim = simulate_durations("sbg", PARAMS["sbg"], 20_000, rng)
     emp = [(sim["true_duration"] > m).mean() for m in range(13)]
-    np.testing.assert_allclose(emp, ShiftedBetaGeometric().survival(np.arange(13), PARAMS["sbg"]),
-                               atol=0.01)
+    np.testing.assert_allclose(
+        emp, ShiftedBetaGeometric().survival(np.arange(13), PARAMS["sbg"]), atol=0.01
+    )
     entry = rng.integers(0, 10, 5_000)
     late = simulate_durations("bdw", PARAMS["bdw"], 5_000, rng, censor_at=entry + 12, entry=entry)
     assert (late["true_duration"] > late["entry"]).all()
@@ -249,8 +250,9 @@ def test_fitters_never_raise_on_garbage(bad):
 
 
 def test_events_only_at_month_one_does_not_raise():
-    table = pd.DataFrame({"month": [1, 2, 3, 4], "n_at_risk": [100, 60, 60, 60],
-                          "n_events": [40, 0, 0, 0]})
+    table = pd.DataFrame(
+        {"month": [1, 2, 3, 4], "n_at_risk": [100, 60, 60, 60], "n_events": [40, 0, 0, 0]}
+    )
     for name in MODELS:
         assert MODELS[name]().fit(table).status_ in ("ok", "did not converge")
     # the degenerate optimum sits on a parameter bound and says so

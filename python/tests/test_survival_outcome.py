@@ -45,9 +45,10 @@ def test_lifelines_on_the_lifetimes_reproduces_the_curves_raw_survival(sample_bu
         select partner_id, geo, month_number, raw_survival from marts.churn_survival_curves
         where pooling_level = 'partition' and segment_type = 'all'""")
     assert len(curves) > 0
-    assert assert_reproduced(lifetimes, curves, "raw_survival") == lifetimes.groupby(
-        ["partner_id", "geo"]
-    ).ngroups
+    assert (
+        assert_reproduced(lifetimes, curves, "raw_survival")
+        == lifetimes.groupby(["partner_id", "geo"]).ngroups
+    )
 
 
 def test_censored_players_leave_the_risk_set_when_churn_stops_being_decidable(sample_build):
@@ -91,6 +92,7 @@ def test_lifelines_on_the_lifetimes_reproduces_the_kaplan_meier_with_late_entry(
         select partner_id, geo, month_number, survival from intermediate.int_survival__kaplan_meier
         where cutoff_offset_months = 0 and outcome_as_of = 'cutoff'
           and pooling_level = 'partition' and segment_type = 'all'""")
-    assert assert_reproduced(lifetimes, curves, "survival") == lifetimes.groupby(
-        ["partner_id", "geo"]
-    ).ngroups
+    assert (
+        assert_reproduced(lifetimes, curves, "survival")
+        == lifetimes.groupby(["partner_id", "geo"]).ngroups
+    )

@@ -113,16 +113,29 @@ def curve_rows(n_months: int, **keys) -> pd.DataFrame:
             "pooling_weight": 1.0,
         }
     )
-    defaults = {"pooling_level": "partition", "partner_id": "P1", "geo": "NJ",
-                "segment_type": "all", "segment_value": "_all"}
+    defaults = {
+        "pooling_level": "partition",
+        "partner_id": "P1",
+        "geo": "NJ",
+        "segment_type": "all",
+        "segment_value": "_all",
+    }
     return rows.assign(**{**defaults, **keys})
 
 
 def fit_row(model: str, params: dict, chosen: bool, weight: float = 0.0, cov=None, **keys) -> dict:
     defaults = {"pooling_level": "partition", "partner_id": "P1", "geo": "NJ"}
-    return {**defaults, **keys, "model": model, "status": "ok", "params": json.dumps(params),
-            "param_covariance": json.dumps(cov), "cutoff_params": "{}", "choice_weight": weight,
-            "is_chosen": chosen}
+    return {
+        **defaults,
+        **keys,
+        "model": model,
+        "status": "ok",
+        "params": json.dumps(params),
+        "param_covariance": json.dumps(cov),
+        "cutoff_params": "{}",
+        "choice_weight": weight,
+        "is_chosen": chosen,
+    }
 
 
 SBG = {"alpha": 1.0, "beta": 30.0}
@@ -163,8 +176,8 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
         ),
     )
     drifting = assemble_curves(
-        rows, pd.DataFrame([{**fit_row("sbg", SBG, True, 1.0, None),
-                             "backtest_log_error_rate": 1e-3}])
+        rows,
+        pd.DataFrame([{**fit_row("sbg", SBG, True, 1.0, None), "backtest_log_error_rate": 1e-3}]),
     )
     tail = none["is_extrapolated"].to_numpy()
     months = np.arange(25, 61)
@@ -174,8 +187,9 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
     np.testing.assert_allclose(log_sd(none)[tail], anchor_sd, rtol=1e-9)
     assert (np.diff(log_sd(params)[tail]) > 0).all()
     # Two candidates weighted 1/2 each: the band adds half the squared log distance between them.
-    sbg = np.log(ShiftedBetaGeometric().survival(months, SBG) / ShiftedBetaGeometric().survival(
-        24, SBG))
+    sbg = np.log(
+        ShiftedBetaGeometric().survival(months, SBG) / ShiftedBetaGeometric().survival(24, SBG)
+    )
     weib = DiscreteWeibull()
     other = np.log(weib.survival(months, weibull) / weib.survival(24, weibull))
     np.testing.assert_allclose(
@@ -209,8 +223,10 @@ def test_backtest_curves_compare_prediction_and_realisation():
     fits = fit_tail_models(frame)
     backtest = backtest_curves(frame, fits)
     assert backtest["cutoff_offset_months"].unique().tolist() == [12]
-    assert backtest["month_number"].max() == frame.loc[frame["role"] == "holdout",
-                                                       "month_number"].max()
+    assert (
+        backtest["month_number"].max()
+        == frame.loc[frame["role"] == "holdout", "month_number"].max()
+    )
     observed = backtest[~backtest["is_extrapolated"]]
     assert observed["month_number"].max() == 24
     tail = backtest[backtest["is_extrapolated"]]

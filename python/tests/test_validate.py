@@ -13,8 +13,9 @@ from churn.validate.survival import compare, rmst_band_columns, survival_figures
 from churn.validate.targets import MET, NOT_AVAILABLE, NOT_MET, Target, format_table, judge
 
 
-@pytest.mark.parametrize("subcommand, option", [("survival", "RMST(60)"),
-                                                ("classifier", "--details")])
+@pytest.mark.parametrize(
+    "subcommand, option", [("survival", "RMST(60)"), ("classifier", "--details")]
+)
 def test_each_subcommand_prints_its_own_help(subcommand, option, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([subcommand, "--help"])
@@ -41,22 +42,42 @@ def test_unknown_regime_is_an_argument_error(capsys):
 
 def test_all_runs_the_short_windows_and_new_players():
     names = validated_regimes()
-    for name in ("window_18", "window_24", "window_30", "new_players_24", "mix_drift",
-                 "rising_hazard"):
+    for name in (
+        "window_18",
+        "window_24",
+        "window_30",
+        "new_players_24",
+        "mix_drift",
+        "rising_hazard",
+    ):
         assert name in names
 
 
 def test_verdicts_on_a_hand_made_table():
-    targets = [Target("mae", "MAE", high=0.01), Target("cover", "coverage", 0.90, 0.98),
-               Target("auc", "AUC ratio", low=0.98), Target("gone", "missing", high=1.0),
-               Target("ref", "Bayes AUC")]
-    figures = {"mae": [0.004, 0.01], "cover": [0.95, 0.99], "auc": [0.99, None],
-               "gone": [None, None], "ref": [0.8, 0.81]}
+    targets = [
+        Target("mae", "MAE", high=0.01),
+        Target("cover", "coverage", 0.90, 0.98),
+        Target("auc", "AUC ratio", low=0.98),
+        Target("gone", "missing", high=1.0),
+        Target("ref", "Bayes AUC"),
+    ]
+    figures = {
+        "mae": [0.004, 0.01],
+        "cover": [0.95, 0.99],
+        "auc": [0.99, None],
+        "gone": [None, None],
+        "ref": [0.8, 0.81],
+    }
     table = judge(targets, figures)
     assert table["verdict"].tolist() == [MET, NOT_MET, "met (1 of 2 runs)", NOT_AVAILABLE, ""]
     assert table.loc[2, "run 2"] == NOT_AVAILABLE
-    assert table["target"].tolist() == ["<= 0.01", "in [0.9, 0.98]", ">= 0.98", "<= 1",
-                                        "(reference)"]
+    assert table["target"].tolist() == [
+        "<= 0.01",
+        "in [0.9, 0.98]",
+        ">= 0.98",
+        "<= 1",
+        "(reference)",
+    ]
     text = format_table(table, seeds=[1, 2])
     header, first = text.splitlines()[:2]
     assert "seed 1" in header and "seed 2" in header
@@ -68,14 +89,27 @@ def test_verdicts_on_a_hand_made_table():
 def _curves_and_truth(n_players: int, shift: float, observed: int, partner: str):
     months = np.arange(61)
     expected = np.exp(-0.05 * months)
-    return pd.DataFrame({
-        "partner_id": partner, "geo": "NJ", "n_players": n_players, "month_number": months,
-        "survival": expected + shift, "survival_lower": expected + shift - 0.02,
-        "survival_upper": expected + shift + 0.02,
-        "raw_survival": np.where(months <= observed, expected + 2 * shift, np.nan),
-        "is_extrapolated": months > observed,
-    }), pd.DataFrame({"partner_id": partner, "geo": "NJ", "month_number": months,
-                      "expected": expected, "realised": expected})
+    return pd.DataFrame(
+        {
+            "partner_id": partner,
+            "geo": "NJ",
+            "n_players": n_players,
+            "month_number": months,
+            "survival": expected + shift,
+            "survival_lower": expected + shift - 0.02,
+            "survival_upper": expected + shift + 0.02,
+            "raw_survival": np.where(months <= observed, expected + 2 * shift, np.nan),
+            "is_extrapolated": months > observed,
+        }
+    ), pd.DataFrame(
+        {
+            "partner_id": partner,
+            "geo": "NJ",
+            "month_number": months,
+            "expected": expected,
+            "realised": expected,
+        }
+    )
 
 
 def test_survival_figures_on_hand_made_curves():
@@ -102,7 +136,9 @@ def test_survival_figures_on_hand_made_curves():
 
 def test_rmst_band_columns_are_found_or_not():
     assert rmst_band_columns(["rmst_60", "rmst_60_lower", "rmst_60_upper"]) == (
-        "rmst_60_lower", "rmst_60_upper")
+        "rmst_60_lower",
+        "rmst_60_upper",
+    )
     assert rmst_band_columns(["survival_36", "median_lifetime"]) is None
 
 
@@ -112,11 +148,18 @@ def test_classifier_figures_on_a_hand_made_test_set():
     bayes = rng.uniform(0.05, 0.95, n)
     y = (rng.random(n) < bayes).astype(int)
     deposit = rng.lognormal(4.0, 1.0, n)
-    test = pd.DataFrame({
-        "y": y, "quick_churn_probability": bayes, "bayes_p_quick_churn": bayes,
-        "ftd_month": pd.to_datetime("2024-01-01") + pd.to_timedelta(
-            np.repeat(np.arange(4) * 31, n // 4), unit="D"),
-        "decision_deposit": deposit, "decision_handle": deposit, "decision_ngr": 0.0})
+    test = pd.DataFrame(
+        {
+            "y": y,
+            "quick_churn_probability": bayes,
+            "bayes_p_quick_churn": bayes,
+            "ftd_month": pd.to_datetime("2024-01-01")
+            + pd.to_timedelta(np.repeat(np.arange(4) * 31, n // 4), unit="D"),
+            "decision_deposit": deposit,
+            "decision_handle": deposit,
+            "decision_ngr": 0.0,
+        }
+    )
     train = test.rename(columns={"y": "is_quick_churn"})
     figures = classifier_figures(test, train)
     assert figures["auc_ratio"] == pytest.approx(1.0)

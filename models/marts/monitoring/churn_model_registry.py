@@ -7,12 +7,14 @@ from churn.monitoring.promotion import PromotionRule
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    rule = PromotionRule.from_meta({
-        "max_ece": dbt.config.meta_get("max_ece"),
-        "slope_range": dbt.config.meta_get("slope_range"),
-        "bootstrap_samples": dbt.config.meta_get("bootstrap_samples"),
-        "seed": dbt.config.meta_get("seed"),
-    })
+    rule = PromotionRule.from_meta(
+        {
+            "max_ece": dbt.config.meta_get("max_ece"),
+            "slope_range": dbt.config.meta_get("slope_range"),
+            "bootstrap_samples": dbt.config.meta_get("bootstrap_samples"),
+            "seed": dbt.config.meta_get("seed"),
+        }
+    )
     evaluation = dbt.ref("churn_classifier_evaluation").df()
     features = dbt.ref("int_classifier__features").df()
     labels = dbt.ref("int_classifier__labels").df()

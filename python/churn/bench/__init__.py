@@ -26,8 +26,14 @@ from churn.bench.naive import NaiveTiming, time_naive
 from churn.bench.report import render
 from churn.bench.workload import Workload, make_workload
 
-QUICK = {"players": 3_000, "partners": 3, "states": 2, "row_factors": "1",
-         "partition_counts": "", "naive_budget": 5.0}
+QUICK = {
+    "players": 3_000,
+    "partners": 3,
+    "states": 2,
+    "row_factors": "1",
+    "partition_counts": "",
+    "naive_budget": 5.0,
+}
 
 
 def _numbers(text: str, kind=float) -> list:
@@ -35,28 +41,55 @@ def _numbers(text: str, kind=float) -> list:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="churn bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="churn bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--players", type=int, default=1_000_000, help="players of the workload")
     parser.add_argument("--partners", type=int, default=450)
     parser.add_argument("--states", type=int, default=30, help="the N largest state markets")
     parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--format", choices=["csv.gz", "parquet"], default="csv.gz",
-                        help="file format of the simulated export")
-    parser.add_argument("--row-factors", default="0.25,0.5,1,2",
-                        help="row scaling series: multiples of --players ('' for none)")
-    parser.add_argument("--partition-counts", default="500,1000,2000",
-                        help="fixed-rows series: target partition counts ('' for none)")
-    parser.add_argument("--naive-budget", type=float, default=300.0,
-                        help="seconds of naive fitting to time before scaling by partitions")
+    parser.add_argument(
+        "--format",
+        choices=["csv.gz", "parquet"],
+        default="csv.gz",
+        help="file format of the simulated export",
+    )
+    parser.add_argument(
+        "--row-factors",
+        default="0.25,0.5,1,2",
+        help="row scaling series: multiples of --players ('' for none)",
+    )
+    parser.add_argument(
+        "--partition-counts",
+        default="500,1000,2000",
+        help="fixed-rows series: target partition counts ('' for none)",
+    )
+    parser.add_argument(
+        "--naive-budget",
+        type=float,
+        default=300.0,
+        help="seconds of naive fitting to time before scaling by partitions",
+    )
     parser.add_argument("--threads", type=int, default=2, help="CHURN_THREADS for the build")
     parser.add_argument("--memory-limit", default="3GB", help="CHURN_MEMORY_LIMIT for DuckDB")
-    parser.add_argument("--workdir", type=Path, help="folder for exports and warehouses "
-                        "(default: a temporary folder, removed at the end)")
-    parser.add_argument("--out", type=Path, default=Path("reports/bench"),
-                        help="where bench.md and bench.json are written")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes and no series: checks the benchmark runs, in a minute")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="folder for exports and warehouses (default: a temporary folder, removed at the end)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/bench"),
+        help="where bench.md and bench.json are written",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and no series: checks the benchmark runs, in a minute",
+    )
     return parser
 
 
@@ -75,8 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "bench.json").write_text(json.dumps(results, indent=2, default=str),
-                                         encoding="utf-8")
+    (args.out / "bench.json").write_text(
+        json.dumps(results, indent=2, default=str), encoding="utf-8"
+    )
     text = render(results)
     print(text)
     (args.out / "bench.md").write_text(text, encoding="utf-8")
@@ -97,13 +131,19 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, partial: Path | None 
             partial.write_text(json.dumps(done, indent=2, default=str), encoding="utf-8")
 
     def build(label: str, players: int, partners: int) -> BuildTiming:
-        workload = make_workload(label, workdir / "exports", players, partners, args.states,
-                                 args.seed, args.format)
-        print(f"[bench] {label}: {workload.n_raw_rows:,} raw rows, {workload.n_players:,} players,"
-              f" {workload.n_partitions:,} partitions; building ...", flush=True)
+        workload = make_workload(
+            label, workdir / "exports", players, partners, args.states, args.seed, args.format
+        )
+        print(
+            f"[bench] {label}: {workload.n_raw_rows:,} raw rows, {workload.n_players:,} players,"
+            f" {workload.n_partitions:,} partitions; building ...",
+            flush=True,
+        )
         timing = run_build(workload, workdir / label, args.threads, args.memory_limit)
-        print(f"[bench] {label}: build {'ok' if timing.ok else 'FAILED'} in "
-              f"{timing.seconds:.1f} s", flush=True)
+        print(
+            f"[bench] {label}: build {'ok' if timing.ok else 'FAILED'} in {timing.seconds:.1f} s",
+            flush=True,
+        )
         builds[label] = timing
         keep()
         return timing
@@ -118,8 +158,11 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, partial: Path | None 
 
     rows_series = []
     for factor in _numbers(args.row_factors):
-        timing = main_build if math.isclose(factor, 1) else build(
-            f"rows_x{factor:g}", max(1, round(args.players * factor)), args.partners)
+        timing = (
+            main_build
+            if math.isclose(factor, 1)
+            else build(f"rows_x{factor:g}", max(1, round(args.players * factor)), args.partners)
+        )
         rows_series.append({"factor": factor, **_build_row(timing)})
 
     partitions_series = []
@@ -128,16 +171,18 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, partial: Path | None 
         partners = max(1, round(count / max(per_partner, 1e-9)))
         # Within 10% of the main workload's partners: that build is the point.
         same = abs(partners - args.partners) <= 0.1 * args.partners
-        timing = main_build if same else build(
-            f"partitions_{count}", args.players, partners)
+        timing = main_build if same else build(f"partitions_{count}", args.players, partners)
         partitions_series.append({"target_partitions": count, **_build_row(timing)})
 
     return {
         "settings": {key: str(value) for key, value in vars(args).items()},
         "main": _build_row(main_build),
-        "models": {name: {"language": language, "seconds": seconds}
-                   for name, (language, seconds) in sorted(
-                       main_build.models.items(), key=lambda item: -item[1][1])},
+        "models": {
+            name: {"language": language, "seconds": seconds}
+            for name, (language, seconds) in sorted(
+                main_build.models.items(), key=lambda item: -item[1][1]
+            )
+        },
         "floor_seconds": floor,
         "naive": {**asdict(naive), "seconds": naive.seconds, "how": naive.describe()},
         "rows_series": rows_series,

@@ -42,11 +42,13 @@ def run_build(workload: Workload, workdir: Path, threads: int, memory_limit: str
     run = run_dbt(["build"], workdir, {"raw_activity_path": str(workload.path)}, env=env)
     if run.ok:
         # Partitions as the project sees them (geo normalised from the partner's brand ids).
-        (partitions,), = run.query("select count(*) from (select distinct partner_id, geo "
-                                   "from marts.fct_player_lifetimes)")
+        ((partitions,),) = run.query(
+            "select count(*) from (select distinct partner_id, geo from marts.fct_player_lifetimes)"
+        )
         workload = replace(workload, n_partitions=int(partitions))
-    timing = BuildTiming(workload, run.ok, run.seconds, run.peak_rss_mb,
-                         errors="" if run.ok else run.errors())
+    timing = BuildTiming(
+        workload, run.ok, run.seconds, run.peak_rss_mb, errors="" if run.ok else run.errors()
+    )
     try:
         results = run.run_results()
         nodes = json.loads((run.target_path / "manifest.json").read_text())["nodes"]
@@ -55,8 +57,10 @@ def run_build(workload: Workload, workdir: Path, threads: int, memory_limit: str
     for result in results["results"]:
         node = nodes.get(result["unique_id"], {})
         if node.get("resource_type") == "model":
-            timing.models[node["name"]] = (node.get("language", "sql"),
-                                           float(result["execution_time"]))
+            timing.models[node["name"]] = (
+                node.get("language", "sql"),
+                float(result["execution_time"]),
+            )
         elif node.get("resource_type") == "test" or result["unique_id"].startswith("unit_test."):
             timing.tests_seconds += float(result["execution_time"])
     return timing

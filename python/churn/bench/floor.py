@@ -16,7 +16,8 @@ def floor_seconds(path: Path, threads: int, memory_limit: str) -> float:
     reader = "read_parquet(?)" if path.suffix == ".parquet" else f"read_csv(?{CSV_OPTIONS})"
     with duckdb.connect(config={"threads": threads, "memory_limit": memory_limit}) as connection:
         started = time.perf_counter()
-        connection.execute(f"""
+        connection.execute(
+            f"""
             create temp table per_player as
             select
                 partner_id, brand_id, account_id,
@@ -29,5 +30,7 @@ def floor_seconds(path: Path, threads: int, memory_limit: str) -> float:
                 sum(try_cast(total_ngr as double)) as ngr
             from {reader}
             group by partner_id, brand_id, account_id
-        """, [str(path)])
+        """,
+            [str(path)],
+        )
         return time.perf_counter() - started

@@ -15,8 +15,16 @@ import pandas as pd
 
 INACTIVE_MONTHS = 3
 QUICK_CHURN_MONTHS = 3
-COLUMNS = ["partner_id", "brand_id", "account_id", "activity_month", "ftd_date",
-           "total_deposit", "total_handle", "total_ngr"]
+COLUMNS = [
+    "partner_id",
+    "brand_id",
+    "account_id",
+    "activity_month",
+    "ftd_date",
+    "total_deposit",
+    "total_handle",
+    "total_ngr",
+]
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,10 @@ class NaiveTiming:
     def describe(self) -> str:
         if not self.is_scaled:
             return f"all {self.n_partitions:,} partitions timed"
-        return (f"{self.n_timed:,} of {self.n_partitions:,} random partitions timed, the loop "
-                "scaled by the partition count")
+        return (
+            f"{self.n_timed:,} of {self.n_partitions:,} random partitions timed, the loop "
+            "scaled by the partition count"
+        )
 
 
 def player_table(path: Path) -> pd.DataFrame:
@@ -51,12 +61,14 @@ def player_table(path: Path) -> pd.DataFrame:
         raw = pd.read_csv(path, dtype=str, usecols=COLUMNS)
     month = pd.to_datetime(raw["activity_month"], errors="coerce").dt.to_period("M")
     ftd = pd.to_datetime(raw["ftd_date"], errors="coerce").dt.to_period("M")
-    money = raw[["total_deposit", "total_handle", "total_ngr"]].apply(pd.to_numeric,
-                                                                       errors="coerce")
+    money = raw[["total_deposit", "total_handle", "total_ngr"]].apply(
+        pd.to_numeric, errors="coerce"
+    )
     # The least a loop would do to the brand: trim and upper-case (full state names stay apart).
     geo = raw["brand_id"].str.strip().str.upper()
-    frame = pd.DataFrame({"partner_id": raw["partner_id"], "geo": geo,
-                          "account_id": raw["account_id"]}).join(money)
+    frame = pd.DataFrame(
+        {"partner_id": raw["partner_id"], "geo": geo, "account_id": raw["account_id"]}
+    ).join(money)
     frame["months_active"] = (month - ftd).map(lambda offset: getattr(offset, "n", np.nan))
     frame = frame[frame["months_active"] >= 0]
     frame["is_active"] = (frame["total_deposit"] > 0) | (frame["total_handle"] > 0)
@@ -64,15 +76,21 @@ def player_table(path: Path) -> pd.DataFrame:
     frame["followup"] = (export_month - ftd.loc[frame.index]).map(lambda offset: offset.n)
     keys = ["partner_id", "geo", "account_id"]
     last_active = frame[frame["is_active"]].groupby(keys)["months_active"].max()
-    first = frame[frame["months_active"] == 0].groupby(keys)[
-        ["total_deposit", "total_handle", "total_ngr"]].sum()
+    first = (
+        frame[frame["months_active"] == 0]
+        .groupby(keys)[["total_deposit", "total_handle", "total_ngr"]]
+        .sum()
+    )
     players = frame.groupby(keys)["followup"].max().to_frame().join(last_active).join(first)
-    players = players.fillna({"months_active": 0, "total_deposit": 0, "total_handle": 0,
-                              "total_ngr": 0})
+    players = players.fillna(
+        {"months_active": 0, "total_deposit": 0, "total_handle": 0, "total_ngr": 0}
+    )
     players["event"] = players["followup"] - players["months_active"] >= INACTIVE_MONTHS
     players["duration"] = np.where(
-        players["event"], players["months_active"] + 1,
-        np.maximum(players["followup"] - INACTIVE_MONTHS + 1, 1))
+        players["event"],
+        players["months_active"] + 1,
+        np.maximum(players["followup"] - INACTIVE_MONTHS + 1, 1),
+    )
     players["is_mature"] = players["followup"] >= QUICK_CHURN_MONTHS - 1 + INACTIVE_MONTHS
     players["is_quick_churn"] = players["event"] & (players["duration"] <= QUICK_CHURN_MONTHS)
     return players.reset_index()

@@ -29,8 +29,15 @@ class Workload:
     n_states: int
 
 
-def make_workload(label: str, folder: Path, players: int, partners: int, states: int,
-                  seed: int, file_format: str = "csv.gz") -> Workload:
+def make_workload(
+    label: str,
+    folder: Path,
+    players: int,
+    partners: int,
+    states: int,
+    seed: int,
+    file_format: str = "csv.gz",
+) -> Workload:
     """Simulates an export of `players` FTDs over `partners` x `states` into `folder`."""
     config = SimulationConfig(n_players=players, n_partners=partners, states=states, seed=seed)
     result = simulate(config)
@@ -41,11 +48,12 @@ def make_workload(label: str, folder: Path, players: int, partners: int, states:
 def measure(label: str, path: Path, partners: int = 0, states: int = 0) -> Workload:
     """Players, raw rows and partner x brand partitions of an export file (the build replaces
     the partitions by the partner x geo count it finds)."""
-    reader = ("read_parquet" if path.suffix == ".parquet" else "read_csv")
+    reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
     options = "" if path.suffix == ".parquet" else CSV_OPTIONS
     with duckdb.connect() as connection:
         rows, players, partitions = connection.execute(
             f"select count(*), count(distinct (partner_id, account_id)), "
-            f"count(distinct (partner_id, brand_id)) from {reader}(?{options})", [str(path)]
+            f"count(distinct (partner_id, brand_id)) from {reader}(?{options})",
+            [str(path)],
         ).fetchone()
     return Workload(label, path, players, rows, partitions, partners, states)

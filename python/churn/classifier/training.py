@@ -438,9 +438,7 @@ def _out_of_fold(
     if not rows_parts:
         return frame.iloc[:0], {}, {}
     pooled = pd.concat(rows_parts).reset_index(drop=True)
-    scored = {
-        name: pd.concat(parts).reset_index(drop=True) for name, parts in scored_parts.items()
-    }
+    scored = {name: pd.concat(parts).reset_index(drop=True) for name, parts in scored_parts.items()}
     return pooled, scored, candidates
 
 
@@ -654,4 +652,3 @@ def default_artifact_path(evaluation: pd.DataFrame, column: str = "artifact_path
         return None
     paths = evaluation.loc[evaluation["is_default"].astype(bool), column].dropna().unique()
     return str(paths[0]) if len(paths) else None
-

@@ -61,11 +61,13 @@ def champion_pointer(registry: pd.DataFrame, cutoff: Any) -> pd.DataFrame:
     `cutoff`; no row when no model serves."""
     row = champion_at(registry, cutoff)
     rows = [] if row is None or row["artifact_path"] is None else [row]
-    return pd.DataFrame({
-        "is_default": [True] * len(rows),
-        "artifact_path": [entry["artifact_path"] for entry in rows],
-        "holdout_artifact_path": [entry.get("holdout_artifact_path") for entry in rows],
-    })
+    return pd.DataFrame(
+        {
+            "is_default": [True] * len(rows),
+            "artifact_path": [entry["artifact_path"] for entry in rows],
+            "holdout_artifact_path": [entry.get("holdout_artifact_path") for entry in rows],
+        }
+    )
 
 
 def promote_challenger(

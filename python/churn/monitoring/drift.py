@@ -78,8 +78,11 @@ def feature_psi(reference: pd.DataFrame, current: pd.DataFrame, all_label: str) 
     rows = []
     partners = sorted(set(current["partner_id"]))
     groups = [(all_label, reference, current)] + [
-        (partner, reference[reference["partner_id"] == partner],
-         current[current["partner_id"] == partner])
+        (
+            partner,
+            reference[reference["partner_id"] == partner],
+            current[current["partner_id"] == partner],
+        )
         for partner in partners
     ]
     for partner, ref, cur in groups:

@@ -47,9 +47,9 @@ def expected_roc_auc_sd(probability: np.ndarray) -> float:
     if not np.isfinite(auc) or n_pos < 1 or n_neg < 1:
         return float("nan")
     q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (
-        auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)
-    ) / (n_pos * n_neg)
+    variance = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
+        n_pos * n_neg
+    )
     return float(np.sqrt(max(variance, 0.0)))
 
 

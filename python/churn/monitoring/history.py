@@ -83,8 +83,9 @@ def _window(
 
 def previous_cutoff(cutoffs: pd.Series, cutoff: Any) -> Any | None:
     """The latest cutoff before `cutoff` among `cutoffs` (None if there is none)."""
-    earlier = [value for value in pd.to_datetime(cutoffs).dropna().unique()
-               if value < pd.Timestamp(cutoff)]
+    earlier = [
+        value for value in pd.to_datetime(cutoffs).dropna().unique() if value < pd.Timestamp(cutoff)
+    ]
     return max(earlier) if earlier else None
 
 
@@ -153,17 +154,30 @@ def prospective_metrics(
         rows.append(
             {
                 "evaluation_type": "retrospective",
-                **{key: row[key] for key in [
-                    "model_version", "partner_id", "n_players", "n_quick_churners", "base_rate",
-                    "mean_probability", "roc_auc", "roc_auc_lower", "roc_auc_upper",
-                    "expected_calibration_error", "calibration_slope"]},
+                **{
+                    key: row[key]
+                    for key in [
+                        "model_version",
+                        "partner_id",
+                        "n_players",
+                        "n_quick_churners",
+                        "base_rate",
+                        "mean_probability",
+                        "roc_auc",
+                        "roc_auc_lower",
+                        "roc_auc_upper",
+                        "expected_calibration_error",
+                        "calibration_slope",
+                    ]
+                },
             }
         )
     previous = previous_cutoff(score_history["data_cutoff"], cutoff)
     start, end = _window(cutoff, previous, settings.maturity_months)
     scored = first_scores(score_history)
-    scored = scored[(pd.to_datetime(scored["ftd_month"]) > start)
-                    & (pd.to_datetime(scored["ftd_month"]) <= end)]
+    scored = scored[
+        (pd.to_datetime(scored["ftd_month"]) > start) & (pd.to_datetime(scored["ftd_month"]) <= end)
+    ]
     known = labels.loc[labels["is_label_known"].astype(bool), ["player_id", "is_quick_churn"]]
     # The label as known now, not as it was (unknown) when the player was scored.
     scored = scored.drop(columns=["is_quick_churn", "is_label_known"], errors="ignore")
@@ -175,7 +189,8 @@ def prospective_metrics(
         y = group["is_quick_churn"].astype(int).to_numpy()
         p = group["quick_churn_probability"].to_numpy()
         weights = bootstrap_weights(
-            len(y), settings.bootstrap_samples,
+            len(y),
+            settings.bootstrap_samples,
             stable_seed(settings.seed, "prospective", str(ftd_month), partner),
         )
         metrics, _ = evaluate_slice(y, p, weights)
@@ -206,11 +221,11 @@ def prospective_metrics(
     # Below the retrospective interval beyond the cohort's own sampling error: the two 95%
     # intervals do not overlap.
     frame["is_auc_below_retrospective"] = (
-        prospective & enough
-        & (frame["roc_auc_upper"] < frame["retrospective_roc_auc_lower"])
+        prospective & enough & (frame["roc_auc_upper"] < frame["retrospective_roc_auc_lower"])
     )
     frame["is_calibration_off"] = (
-        prospective & enough
+        prospective
+        & enough
         & (frame["calibration_in_the_large"].abs() > settings.calibration_tolerance)
     )
     return conform(frame, METRICS_SCHEMA)
@@ -268,9 +283,7 @@ def performance_estimates(score_history: pd.DataFrame, labels: pd.DataFrame) -> 
         }
         if row["is_realised"]:
             y = group["is_quick_churn"].astype(int).to_numpy()
-            realised_auc = (
-                float(weighted_roc_auc(y, p)) if 0 < y.sum() < len(y) else float("nan")
-            )
+            realised_auc = float(weighted_roc_auc(y, p)) if 0 < y.sum() < len(y) else float("nan")
             row.update(
                 realised_roc_auc=realised_auc,
                 realised_base_rate=float(y.mean()),
@@ -278,8 +291,9 @@ def performance_estimates(score_history: pd.DataFrame, labels: pd.DataFrame) -> 
                 base_rate_error=rate - float(y.mean()),
             )
         rows.append(row)
-    return conform(pd.DataFrame(rows, columns=[name for name, _ in ESTIMATES_SCHEMA]),
-                   ESTIMATES_SCHEMA)
+    return conform(
+        pd.DataFrame(rows, columns=[name for name, _ in ESTIMATES_SCHEMA]), ESTIMATES_SCHEMA
+    )
 
 
 # --- drift -----------------------------------------------------------------------------------

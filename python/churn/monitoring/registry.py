@@ -152,7 +152,8 @@ class Registry:
                 "churn.data_cutoff": str(card["data_cutoff"]),
                 "churn.artifact_path": str(Path(artifact_path).resolve()),
                 "churn.holdout_artifact_path": str(Path(holdout_path).resolve())
-                if holdout_path else "",
+                if holdout_path
+                else "",
             },
             description=json.dumps(
                 {key: card.get(key) for key in ("version", "data_cutoff", "label", "metrics")},
@@ -169,11 +170,13 @@ class Registry:
                 self.name, description="Quick-churn classifier of the churn project."
             )
 
-    def record(self, version: Any, decision: Decision, champion_before: str | None,
-               champion_after: str) -> None:
+    def record(
+        self, version: Any, decision: Decision, champion_before: str | None, champion_after: str
+    ) -> None:
         """Writes the decision taken at the version's cutoff onto the version."""
-        tags = {f"churn.decision.{key}": json.dumps(value) for key, value in
-                asdict(decision).items()}
+        tags = {
+            f"churn.decision.{key}": json.dumps(value) for key, value in asdict(decision).items()
+        }
         tags.update(
             {
                 "churn.champion_before": champion_before or "",
@@ -236,8 +239,11 @@ class Registry:
                     "decision_reason": decision.get("reason"),
                     "champion_before": tags.get("churn.champion_before") or None,
                     "champion_after": tags.get("churn.champion_after"),
-                    **{key: decision.get(key) for key in DECISION_FIELDS
-                       if key not in ("promoted", "reason")},
+                    **{
+                        key: decision.get(key)
+                        for key in DECISION_FIELDS
+                        if key not in ("promoted", "reason")
+                    },
                     "artifact_path": tags.get("churn.artifact_path"),
                     "holdout_artifact_path": tags.get("churn.holdout_artifact_path") or None,
                     "model_uri": f"models:/{self.name}/{version.version}",

@@ -89,13 +89,15 @@ def cut_export(export: str, month: str, out: Path) -> Path:
             f"coalesce(try_cast(activity_month as date) <= date '{month_end}', true)"
         )
         if "qp_date" in relation.columns:
-            known = known.project(", ".join(
-                f"case when try_cast(qp_date as date) > date '{month_end}' then null "
-                "else qp_date end as qp_date"
-                if column == "qp_date"
-                else f'"{column}"'
-                for column in relation.columns
-            ))
+            known = known.project(
+                ", ".join(
+                    f"case when try_cast(qp_date as date) > date '{month_end}' then null "
+                    "else qp_date end as qp_date"
+                    if column == "qp_date"
+                    else f'"{column}"'
+                    for column in relation.columns
+                )
+            )
         known.write_csv(str(out), header=True, compression="gzip")
     return out
 
@@ -108,8 +110,13 @@ def _selection(with_survival: bool) -> list[str]:
 
 
 def build_month(
-    export: str, month: str, workdir: Path, variables: dict, with_survival: bool,
-    extra: Sequence[str] = (), all_tests: bool = False,
+    export: str,
+    month: str,
+    workdir: Path,
+    variables: dict,
+    with_survival: bool,
+    extra: Sequence[str] = (),
+    all_tests: bool = False,
 ) -> tuple[DbtRun, list[str]]:
     """Cuts the export at `month`, builds the monitoring models and everything upstream without
     their tests, then runs the monitoring tests (grains and the warn alerts); with `all_tests`, one
@@ -124,8 +131,14 @@ def build_month(
         # The seeds come with the selection's upstream; tests are left to the second command.
         skipped = [] if with_survival else ["--exclude", "churn_survival_backtest_history"]
         steps = [
-            ["build", *selection, "--exclude", "resource_type:test", "resource_type:unit_test",
-             *extra],
+            [
+                "build",
+                *selection,
+                "--exclude",
+                "resource_type:test",
+                "resource_type:unit_test",
+                *extra,
+            ],
             ["test", "--select", MONITORING_TESTS, *skipped],
         ]
     outputs = []
@@ -161,8 +174,9 @@ def replay(
     todo = months(start, end)
     for number, month in enumerate(todo, 1):
         started = time.perf_counter()
-        _, alerts = build_month(export, month, Path(workdir), variables or {}, with_survival,
-                                all_tests=all_tests)
+        _, alerts = build_month(
+            export, month, Path(workdir), variables or {}, with_survival, all_tests=all_tests
+        )
         result = CutoffResult(month, time.perf_counter() - started, alerts)
         results.append(result)
         progress(
@@ -177,9 +191,12 @@ def history_fingerprint(database: Path) -> dict[str, str]:
     excluded), to show that a rebuild changed nothing."""
     digests = {}
     with duckdb.connect(str(database), read_only=True) as connection:
-        present = {row[0] for row in connection.sql(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
-        ).fetchall()}
+        present = {
+            row[0]
+            for row in connection.sql(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
         for table in HISTORY_TABLES:
             if table not in present:
                 continue
@@ -192,16 +209,28 @@ def history_fingerprint(database: Path) -> dict[str, str]:
     return digests
 
 
-def verify(export: str, month: str, workdir: Path, variables: dict, with_survival: bool,
-           progress: Callable[[str], None] = _print) -> bool:
+def verify(
+    export: str,
+    month: str,
+    workdir: Path,
+    variables: dict,
+    with_survival: bool,
+    progress: Callable[[str], None] = _print,
+) -> bool:
     """Rebuilds `month` twice more (plainly, then with --full-refresh) and compares the history
     tables with the state before; True when nothing changed."""
     database = Path(workdir) / "churn.duckdb"
     before = history_fingerprint(database)
     build_month(str(Path(export).resolve()), month, Path(workdir), variables, with_survival)
     again = history_fingerprint(database)
-    build_month(str(Path(export).resolve()), month, Path(workdir), variables, with_survival,
-                extra=["--full-refresh"])
+    build_month(
+        str(Path(export).resolve()),
+        month,
+        Path(workdir),
+        variables,
+        with_survival,
+        extra=["--full-refresh"],
+    )
     refreshed = history_fingerprint(database)
     for table, digest in before.items():
         progress(
@@ -213,25 +242,45 @@ def verify(export: str, month: str, workdir: Path, variables: dict, with_surviva
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`churn replay`: returns the exit code."""
-    parser = argparse.ArgumentParser(prog="churn replay", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="churn replay",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--export", required=True, help="historical export: CSV(.gz) or Parquet")
     parser.add_argument("--from", dest="start", required=True, help="first cutoff, YYYY-MM")
     parser.add_argument("--to", dest="end", required=True, help="last cutoff, YYYY-MM")
-    parser.add_argument("--workdir", type=Path, default=Path("warehouse/replay"),
-                        help="folder of the replayed warehouse, artifacts and MLflow store")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("warehouse/replay"),
+        help="folder of the replayed warehouse, artifacts and MLflow store",
+    )
     parser.add_argument("--partner-id", help="partner id for an export without partner_id")
-    parser.add_argument("--no-survival", action="store_true",
-                        help="skip the survival models (and their backtest history): faster")
-    parser.add_argument("--all-tests", action="store_true",
-                        help="dbt build with every test per month (default: run, then the "
-                        "monitoring tests)")
+    parser.add_argument(
+        "--no-survival",
+        action="store_true",
+        help="skip the survival models (and their backtest history): faster",
+    )
+    parser.add_argument(
+        "--all-tests",
+        action="store_true",
+        help="dbt build with every test per month (default: run, then the monitoring tests)",
+    )
     parser.add_argument("--shift-month", help="YYYY-MM of a known change, for the report's targets")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra dbt var (repeatable), e.g. monitoring_drift_min_players=50")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra dbt var (repeatable), e.g. monitoring_drift_min_players=50",
+    )
     parser.add_argument("--report", action="store_true", help="print the monitoring table")
-    parser.add_argument("--verify", action="store_true",
-                        help="rebuild the last month and --full-refresh; check history unchanged")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="rebuild the last month and --full-refresh; check history unchanged",
+    )
     args = parser.parse_args(argv)
     variables: dict = {}
     if args.partner_id:
@@ -243,8 +292,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         variables[name.strip()] = _value(value.strip())
     try:
-        replay(args.export, args.start, args.end, args.workdir, variables, not args.no_survival,
-               all_tests=args.all_tests)
+        replay(
+            args.export,
+            args.start,
+            args.end,
+            args.workdir,
+            variables,
+            not args.no_survival,
+            all_tests=args.all_tests,
+        )
         ok = True
         if args.verify:
             print(f"verify: rebuilding {args.end} plainly and with --full-refresh")

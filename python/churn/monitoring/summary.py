@@ -75,57 +75,90 @@ def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         entry = by_version.loc[version] if version in by_version.index else None
         decision = (
             registry[pd.to_datetime(registry["data_cutoff"]) == pd.Timestamp(cutoff)]
-            if len(registry) else pd.DataFrame()
+            if len(registry)
+            else pd.DataFrame()
         )
-        prospective = metrics[
-            (pd.to_datetime(metrics["data_cutoff"]) == pd.Timestamp(cutoff))
-            & (metrics["evaluation_type"] == "prospective")
-            & (metrics["partner_id"] == ALL)
-        ] if len(metrics) else pd.DataFrame()
+        prospective = (
+            metrics[
+                (pd.to_datetime(metrics["data_cutoff"]) == pd.Timestamp(cutoff))
+                & (metrics["evaluation_type"] == "prospective")
+                & (metrics["partner_id"] == ALL)
+            ]
+            if len(metrics)
+            else pd.DataFrame()
+        )
         cohort = prospective.iloc[0] if len(prospective) else None
         estimate = None
         if cohort is not None and len(estimates):
-            match = estimates[pd.to_datetime(estimates["ftd_month"]) == pd.Timestamp(
-                cohort["ftd_month"])]
+            match = estimates[
+                pd.to_datetime(estimates["ftd_month"]) == pd.Timestamp(cohort["ftd_month"])
+            ]
             estimate = match.iloc[0] if len(match) else None
-        here = drift[pd.to_datetime(drift["data_cutoff"]) == pd.Timestamp(cutoff)] if len(
-            drift) else pd.DataFrame()
+        here = (
+            drift[pd.to_datetime(drift["data_cutoff"]) == pd.Timestamp(cutoff)]
+            if len(drift)
+            else pd.DataFrame()
+        )
         psi = here[here["metric"] == "feature_psi"] if len(here) else here
         top = psi.sort_values("value").iloc[-1] if len(psi) else None
         alerts = []
         if len(here):
-            alerts += [f"PSI {row.partner_id}.{row.subject}" for row in
-                       here[(here["metric"] == "feature_psi") & here["is_alert"]].itertuples()]
-            alerts += [f"quarantine {row.partner_id}.{row.subject}" for row in
-                       here[(here["metric"] == "quarantine_share") & here["is_alert"]].itertuples()]
+            alerts += [
+                f"PSI {row.partner_id}.{row.subject}"
+                for row in here[(here["metric"] == "feature_psi") & here["is_alert"]].itertuples()
+            ]
+            alerts += [
+                f"quarantine {row.partner_id}.{row.subject}"
+                for row in here[
+                    (here["metric"] == "quarantine_share") & here["is_alert"]
+                ].itertuples()
+            ]
         if len(prospective):
             flagged = metrics[
                 (pd.to_datetime(metrics["data_cutoff"]) == pd.Timestamp(cutoff))
                 & (metrics["evaluation_type"] == "prospective")
             ]
-            alerts += [f"AUC {row.partner_id}" for row in
-                       flagged[flagged["is_auc_below_retrospective"]].itertuples()]
-            alerts += [f"calibration {row.partner_id}" for row in
-                       flagged[flagged["is_calibration_off"]].itertuples()]
-        rows.append({
-            "cutoff": pd.Timestamp(cutoff).strftime("%Y-%m"),
-            "serving": _short(version),
-            "decision": ("promoted" if bool(decision["is_promoted"].iloc[-1]) else "kept")
-            if len(decision) else "",
-            "retrospective AUC": _interval(entry["roc_auc"], entry["roc_auc_lower"],
-                                           entry["roc_auc_upper"]) if entry is not None else "",
-            "matured cohort": pd.Timestamp(cohort["ftd_month"]).strftime("%Y-%m")
-            if cohort is not None else "",
-            "prospective AUC": _interval(cohort["roc_auc"], cohort["roc_auc_lower"],
-                                         cohort["roc_auc_upper"]) if cohort is not None else "",
-            "estimated AUC": f"{estimate['estimated_roc_auc']:.3f}" if estimate is not None
-            else "",
-            "realised AUC": f"{estimate['realised_roc_auc']:.3f}" if estimate is not None
-            and pd.notna(estimate["realised_roc_auc"]) else "",
-            "max PSI": f"{top['value']:.3f} ({top['partner_id']}.{top['subject']}, "
-            f"n={int(top['n_current'])})" if top is not None else "",
-            "alerts": "; ".join(alerts) or "none",
-        })
+            alerts += [
+                f"AUC {row.partner_id}"
+                for row in flagged[flagged["is_auc_below_retrospective"]].itertuples()
+            ]
+            alerts += [
+                f"calibration {row.partner_id}"
+                for row in flagged[flagged["is_calibration_off"]].itertuples()
+            ]
+        rows.append(
+            {
+                "cutoff": pd.Timestamp(cutoff).strftime("%Y-%m"),
+                "serving": _short(version),
+                "decision": ("promoted" if bool(decision["is_promoted"].iloc[-1]) else "kept")
+                if len(decision)
+                else "",
+                "retrospective AUC": _interval(
+                    entry["roc_auc"], entry["roc_auc_lower"], entry["roc_auc_upper"]
+                )
+                if entry is not None
+                else "",
+                "matured cohort": pd.Timestamp(cohort["ftd_month"]).strftime("%Y-%m")
+                if cohort is not None
+                else "",
+                "prospective AUC": _interval(
+                    cohort["roc_auc"], cohort["roc_auc_lower"], cohort["roc_auc_upper"]
+                )
+                if cohort is not None
+                else "",
+                "estimated AUC": f"{estimate['estimated_roc_auc']:.3f}"
+                if estimate is not None
+                else "",
+                "realised AUC": f"{estimate['realised_roc_auc']:.3f}"
+                if estimate is not None and pd.notna(estimate["realised_roc_auc"])
+                else "",
+                "max PSI": f"{top['value']:.3f} ({top['partner_id']}.{top['subject']}, "
+                f"n={int(top['n_current'])})"
+                if top is not None
+                else "",
+                "alerts": "; ".join(alerts) or "none",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -149,48 +182,63 @@ def targets(frames: dict[str, pd.DataFrame], shift_month: str | None) -> list[Ta
         before = [c for c in alert_cutoffs if c < shift]
         after = [c for c in alert_cutoffs if c >= shift]
         cutoffs = sorted(pd.to_datetime(drift["data_cutoff"]).unique())
-        position = (sum(1 for c in cutoffs if shift <= c <= after[0]) if after else None)
-        out.append(Target(
-            "drift warning at the 1st or 2nd cutoff from the shift, none before",
-            f"shift {shift_month}; PSI alerts before: "
-            f"{', '.join(c.strftime('%Y-%m') for c in before) or 'none'}; first from the shift: "
-            f"{after[0].strftime('%Y-%m') + f' (cutoff {position})' if after else 'none'}",
-            not before and position is not None and position <= 2,
-        ))
+        position = sum(1 for c in cutoffs if shift <= c <= after[0]) if after else None
+        out.append(
+            Target(
+                "drift warning at the 1st or 2nd cutoff from the shift, none before",
+                f"shift {shift_month}; PSI alerts before: "
+                f"{', '.join(c.strftime('%Y-%m') for c in before) or 'none'}; "
+                "first from the shift: "
+                f"{after[0].strftime('%Y-%m') + f' (cutoff {position})' if after else 'none'}",
+                not before and position is not None and position <= 2,
+            )
+        )
     estimates = frames["estimates"]
     if len(estimates):
-        realised = estimates[(estimates["partner_id"] == ALL) & estimates["is_realised"]
-                             & estimates["roc_auc_error"].notna()]
+        realised = estimates[
+            (estimates["partner_id"] == ALL)
+            & estimates["is_realised"]
+            & estimates["roc_auc_error"].notna()
+        ]
         first = first_estimates(estimates)
         first = first[first["is_realised"] & first["roc_auc_error"].notna()]
         for label, rows in (("every scoring cutoff", realised), ("at the decision point", first)):
             share = (rows["roc_auc_error"].abs() <= CBPE_TOLERANCE).mean() if len(rows) else None
-            out.append(Target(
-                f"estimated AUC within {CBPE_TOLERANCE} of realised for >= 90% of cohorts "
-                f"({label})",
-                f"{share:.0%} of {len(rows)} cohort estimates; mean |error| "
-                f"{rows['roc_auc_error'].abs().mean():.3f}, mean sampling sd "
-                f"{rows['estimated_roc_auc_sd'].mean():.3f}" if len(rows) else "no realised rows",
-                bool(share >= 0.9) if share is not None else None,
-            ))
+            out.append(
+                Target(
+                    f"estimated AUC within {CBPE_TOLERANCE} of realised for >= 90% of cohorts "
+                    f"({label})",
+                    f"{share:.0%} of {len(rows)} cohort estimates; mean |error| "
+                    f"{rows['roc_auc_error'].abs().mean():.3f}, mean sampling sd "
+                    f"{rows['estimated_roc_auc_sd'].mean():.3f}"
+                    if len(rows)
+                    else "no realised rows",
+                    bool(share >= 0.9) if share is not None else None,
+                )
+            )
     metrics = frames["metrics"]
     if len(metrics):
-        prospective = metrics[(metrics["evaluation_type"] == "prospective")
-                              & (metrics["partner_id"] == ALL)
-                              & metrics["retrospective_roc_auc_lower"].notna()]
+        prospective = metrics[
+            (metrics["evaluation_type"] == "prospective")
+            & (metrics["partner_id"] == ALL)
+            & metrics["retrospective_roc_auc_lower"].notna()
+        ]
         if shift is not None:
             prospective = prospective[pd.to_datetime(prospective["ftd_month"]) < shift]
         inside = prospective["roc_auc"].between(
             prospective["retrospective_roc_auc_lower"], prospective["retrospective_roc_auc_upper"]
         )
         overlap = prospective["roc_auc_upper"] >= prospective["retrospective_roc_auc_lower"]
-        out.append(Target(
-            "stable months: prospective AUC inside the champion's retrospective interval",
-            f"{int(inside.sum())} of {len(prospective)} matured cohorts inside; intervals overlap "
-            f"in {int(overlap.sum())} of {len(prospective)}" if len(prospective)
-            else "no matured cohort yet",
-            bool(inside.all()) if len(prospective) else None,
-        ))
+        out.append(
+            Target(
+                "stable months: prospective AUC inside the champion's retrospective interval",
+                f"{int(inside.sum())} of {len(prospective)} matured cohorts inside; "
+                f"intervals overlap in {int(overlap.sum())} of {len(prospective)}"
+                if len(prospective)
+                else "no matured cohort yet",
+                bool(inside.all()) if len(prospective) else None,
+            )
+        )
     return out
 
 

@@ -24,8 +24,12 @@ from churn.report.render import FigureBlock, Section, TableBlock, page
 
 plt = figures.plt
 ALL = summary.ALL
-FIGURE_IDS = ("fig-auc-over-time", "fig-estimated-vs-realised", "fig-psi-by-partner",
-              "fig-psi-by-feature")
+FIGURE_IDS = (
+    "fig-auc-over-time",
+    "fig-estimated-vs-realised",
+    "fig-psi-by-partner",
+    "fig-psi-by-feature",
+)
 
 
 def _month(values: pd.Series) -> pd.Series:
@@ -38,24 +42,44 @@ def auc_over_time(frames: dict[str, pd.DataFrame]):
     scores, registry, metrics = frames["scores"], frames["registry"], frames["metrics"]
     served = scores.sort_values("n_scored").drop_duplicates("data_cutoff", keep="last")
     retro = served.merge(registry, on="model_version", how="inner", suffixes=("", "_trained"))
-    prospective = metrics[(metrics["evaluation_type"] == "prospective")
-                          & (metrics["partner_id"] == ALL)]
+    prospective = metrics[
+        (metrics["evaluation_type"] == "prospective") & (metrics["partner_id"] == ALL)
+    ]
     if not len(retro) and not len(prospective):
         raise ValueError("no served version and no matured cohort yet")
     figure, axis = plt.subplots(figsize=figures.WIDE)
     retro = retro.sort_values("data_cutoff")
     x = _month(retro["data_cutoff"])
-    axis.fill_between(x, retro["roc_auc_lower"], retro["roc_auc_upper"], step="mid",
-                      alpha=0.25, color=figures.PALETTE[0], label="retrospective 95% interval")
-    axis.step(x, retro["roc_auc"], where="mid", color=figures.PALETTE[0],
-              label="retrospective AUC of the serving version")
+    axis.fill_between(
+        x,
+        retro["roc_auc_lower"],
+        retro["roc_auc_upper"],
+        step="mid",
+        alpha=0.25,
+        color=figures.PALETTE[0],
+        label="retrospective 95% interval",
+    )
+    axis.step(
+        x,
+        retro["roc_auc"],
+        where="mid",
+        color=figures.PALETTE[0],
+        label="retrospective AUC of the serving version",
+    )
     if len(prospective):
         px = _month(prospective["data_cutoff"])
-        axis.errorbar(px, prospective["roc_auc"],
-                      yerr=[(prospective["roc_auc"] - prospective["roc_auc_lower"]).clip(lower=0),
-                            (prospective["roc_auc_upper"] - prospective["roc_auc"]).clip(lower=0)],
-                      fmt="o", color=figures.PALETTE[1], capsize=3,
-                      label="prospective AUC of the matured cohort (95% interval)")
+        axis.errorbar(
+            px,
+            prospective["roc_auc"],
+            yerr=[
+                (prospective["roc_auc"] - prospective["roc_auc_lower"]).clip(lower=0),
+                (prospective["roc_auc_upper"] - prospective["roc_auc"]).clip(lower=0),
+            ],
+            fmt="o",
+            color=figures.PALETTE[1],
+            capsize=3,
+            label="prospective AUC of the matured cohort (95% interval)",
+        )
     axis.set_xlabel("data cutoff")
     axis.set_ylabel("ROC-AUC")
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -83,8 +107,14 @@ def estimated_vs_realised(frames: dict[str, pd.DataFrame]):
         line = np.array([low, high])
         axis.plot(line, line, color="grey", lw=1, label="estimated = realised")
         if estimated == "estimated_roc_auc":
-            axis.fill_between(line, line - summary.CBPE_TOLERANCE, line + summary.CBPE_TOLERANCE,
-                              color="grey", alpha=0.15, label="within 0.02")
+            axis.fill_between(
+                line,
+                line - summary.CBPE_TOLERANCE,
+                line + summary.CBPE_TOLERANCE,
+                color="grey",
+                alpha=0.15,
+                label="within 0.02",
+            )
         axis.scatter(values[estimated], values[realised], color=figures.PALETTE[0], s=22)
         axis.set_xlim(low, high)
         axis.set_ylim(low, high)
@@ -106,10 +136,17 @@ def psi_by_partner(frames: dict[str, pd.DataFrame]):
         rows = rows.sort_values("data_cutoff")
         # matplotlib leaves labels starting with "_" out of the legend.
         label = "all partners" if partner == ALL else partner
-        axis.plot(_month(rows["data_cutoff"]), rows["value"], marker="o", ms=3,
-                  color=figures.PALETTE[index % 10], label=label)
-    axis.axhline(float(psi["threshold"].iloc[0]), color="#c0392b", ls="--", lw=1,
-                 label="alert threshold")
+        axis.plot(
+            _month(rows["data_cutoff"]),
+            rows["value"],
+            marker="o",
+            ms=3,
+            color=figures.PALETTE[index % 10],
+            label=label,
+        )
+    axis.axhline(
+        float(psi["threshold"].iloc[0]), color="#c0392b", ls="--", lw=1, label="alert threshold"
+    )
     axis.set_ylim(bottom=0)
     axis.set_xlabel("data cutoff")
     axis.set_ylabel("largest PSI over the features")
@@ -121,19 +158,31 @@ def psi_by_feature(frames: dict[str, pd.DataFrame]):
     """PSI of every feature (rows) at every cutoff (columns) for the partner with the largest
     PSI overall."""
     drift = frames["drift"]
-    psi = drift[(drift["metric"] == "feature_psi") & (drift["partner_id"] != ALL)] if len(
-        drift) else drift
+    psi = (
+        drift[(drift["metric"] == "feature_psi") & (drift["partner_id"] != ALL)]
+        if len(drift)
+        else drift
+    )
     if not len(psi):
         raise ValueError("no per-partner feature drift rows")
     partner = psi.sort_values("value").iloc[-1]["partner_id"]
     grid = psi[psi["partner_id"] == partner].pivot_table(
-        index="subject", columns="data_cutoff", values="value", aggfunc="max")
+        index="subject", columns="data_cutoff", values="value", aggfunc="max"
+    )
     figure, axis = plt.subplots(figsize=(9.5, 0.32 * len(grid) + 1.6))
-    image = axis.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="Reds", vmin=0,
-                        vmax=max(0.4, float(np.nanmax(grid.to_numpy(dtype=float)))))
+    image = axis.imshow(
+        grid.to_numpy(dtype=float),
+        aspect="auto",
+        cmap="Reds",
+        vmin=0,
+        vmax=max(0.4, float(np.nanmax(grid.to_numpy(dtype=float)))),
+    )
     axis.set_yticks(range(len(grid)), grid.index)
-    axis.set_xticks(range(len(grid.columns)),
-                    [pd.Timestamp(c).strftime("%Y-%m") for c in grid.columns], rotation=60)
+    axis.set_xticks(
+        range(len(grid.columns)),
+        [pd.Timestamp(c).strftime("%Y-%m") for c in grid.columns],
+        rotation=60,
+    )
     axis.grid(False)
     axis.set_title(f"partner {partner}")
     figure.colorbar(image, ax=axis, label="PSI")
@@ -145,21 +194,25 @@ CAPTIONS = {
         "Blue: the test ROC-AUC of the version serving at each data cutoff, measured on its own "
         "test cohorts when it was trained, with its bootstrap 95% interval. Orange: the same "
         "served versions judged prospectively, on the FTD cohort whose quick-churn label matured "
-        "at that cutoff, scored at its decision point before the outcome existed."),
+        "at that cutoff, scored at its decision point before the outcome existed."
+    ),
     "fig-estimated-vs-realised": (
         "Each point is an FTD cohort over all partners: left, the ROC-AUC expected from the "
         "calibrated probabilities alone when the cohort was first scored (CBPE) against the AUC "
         "realised once its labels matured; right, the same for the quick-churn rate. The grey "
-        "band is the 0.02 tolerance of the target."),
+        "band is the 0.02 tolerance of the target."
+    ),
     "fig-psi-by-partner": (
         "The largest population stability index over the model features of the newest cohorts, "
         "against the cohorts the serving model was trained on, per partner and over all "
         "partners; dashed: the alert threshold (var `monitoring_psi_threshold`). Calendar "
         "features are left out: a single new cohort differs from the training cohorts by "
-        "construction."),
+        "construction."
+    ),
     "fig-psi-by-feature": (
         "PSI per feature and data cutoff for the partner whose PSI was largest; a column of dark "
-        "cells is a change in that partner's new players."),
+        "cells is a change in that partner's new players."
+    ),
 }
 DRAW: dict[str, tuple[str, Callable]] = {
     "fig-auc-over-time": ("Prospective vs retrospective AUC", auc_over_time),
@@ -175,8 +228,7 @@ def _figure(figure_id: str, frames: dict[str, pd.DataFrame]) -> FigureBlock:
         image = figures.png_base64(draw(frames))
     except Exception as error:  # noqa: BLE001 - one figure must not sink the report
         plt.close("all")
-        return FigureBlock(figure_id, title, CAPTIONS[figure_id],
-                           missing_reason=f"{error}")
+        return FigureBlock(figure_id, title, CAPTIONS[figure_id], missing_reason=f"{error}")
     return FigureBlock(figure_id, title, CAPTIONS[figure_id], png_base64=image)
 
 
@@ -184,13 +236,15 @@ def _registry_table(registry: pd.DataFrame) -> pd.DataFrame | None:
     if not len(registry):
         return None
     rows = registry.sort_values(["data_cutoff", "registry_version"])
-    return pd.DataFrame({
-        "version": rows["registry_version"].astype(str),
-        "model": rows["model_version"],
-        "cutoff": pd.to_datetime(rows["data_cutoff"]).dt.strftime("%Y-%m"),
-        "status": rows["status"],
-        "decision": rows["decision_reason"],
-    })
+    return pd.DataFrame(
+        {
+            "version": rows["registry_version"].astype(str),
+            "model": rows["model_version"],
+            "cutoff": pd.to_datetime(rows["data_cutoff"]).dt.strftime("%Y-%m"),
+            "status": rows["status"],
+            "decision": rows["decision_reason"],
+        }
+    )
 
 
 def build_report(database: Path | str) -> str:
@@ -208,26 +262,56 @@ def build_report(database: Path | str) -> str:
         ]
     bullets += [f"{target.name}: {target.measured}." for target in targets]
     sections = [
-        Section("sec-overview", "Overview", bullets or ["No monitoring history in this warehouse."],
-                [TableBlock("tab-cutoffs", "Per data cutoff: serving version, decision, "
-                            "retrospective and prospective AUC, CBPE estimate and realised AUC of "
-                            "the matured cohort, largest PSI, alerts.", table,
-                            "no monitoring history")]),
-        Section("sec-performance", "Performance over time", [],
-                [_figure("fig-auc-over-time", frames),
-                 _figure("fig-estimated-vs-realised", frames)]),
-        Section("sec-drift", "Drift", [],
-                [_figure("fig-psi-by-partner", frames), _figure("fig-psi-by-feature", frames)]),
-        Section("sec-champion", "Champion changes", [],
-                [TableBlock("tab-registry", "Every registered version (MLflow registry mirror, "
-                            "`churn_model_registry`): its cutoff, status now and the promotion "
-                            "decision with its reason.", _registry_table(frames["registry"]),
-                            "nothing registered")]),
+        Section(
+            "sec-overview",
+            "Overview",
+            bullets or ["No monitoring history in this warehouse."],
+            [
+                TableBlock(
+                    "tab-cutoffs",
+                    "Per data cutoff: serving version, decision, "
+                    "retrospective and prospective AUC, CBPE estimate and realised AUC of "
+                    "the matured cohort, largest PSI, alerts.",
+                    table,
+                    "no monitoring history",
+                )
+            ],
+        ),
+        Section(
+            "sec-performance",
+            "Performance over time",
+            [],
+            [_figure("fig-auc-over-time", frames), _figure("fig-estimated-vs-realised", frames)],
+        ),
+        Section(
+            "sec-drift",
+            "Drift",
+            [],
+            [_figure("fig-psi-by-partner", frames), _figure("fig-psi-by-feature", frames)],
+        ),
+        Section(
+            "sec-champion",
+            "Champion changes",
+            [],
+            [
+                TableBlock(
+                    "tab-registry",
+                    "Every registered version (MLflow registry mirror, "
+                    "`churn_model_registry`): its cutoff, status now and the promotion "
+                    "decision with its reason.",
+                    _registry_table(frames["registry"]),
+                    "nothing registered",
+                )
+            ],
+        ),
     ]
-    return page("Churn warehouse: monitoring over time",
-                f"Warehouse {Path(database).name}: every number comes from the monitoring tables "
-                "(`churn_score_history`, `churn_model_metrics_history`, "
-                "`churn_performance_estimates`, `churn_drift`, `churn_model_registry`).", sections)
+    return page(
+        "Churn warehouse: monitoring over time",
+        f"Warehouse {Path(database).name}: every number comes from the monitoring tables "
+        "(`churn_score_history`, `churn_model_metrics_history`, "
+        "`churn_performance_estimates`, `churn_drift`, `churn_model_registry`).",
+        sections,
+    )
 
 
 def write_report(database: Path | str, out: Path | str) -> Path:
@@ -240,8 +324,9 @@ def write_report(database: Path | str, out: Path | str) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m churn.report.monitoring",
-                                     description="Render reports/monitoring.html.")
+    parser = argparse.ArgumentParser(
+        prog="python -m churn.report.monitoring", description="Render reports/monitoring.html."
+    )
     parser.add_argument("--database", type=Path, default=Path("warehouse/churn.duckdb"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)

@@ -34,10 +34,18 @@ class Lifetimes:
         return int(self.activity.shape[0])
 
 
-def simulate_lifetimes(types: np.ndarray, product: np.ndarray, ftd_month: np.ndarray,
-                       ftd_day: np.ndarray, month0: MonthZero, tables: TypeTables,
-                       horizon: int, min_return_gap: int, return_gap_mean: float,
-                       rng: np.random.Generator) -> Lifetimes:
+def simulate_lifetimes(
+    types: np.ndarray,
+    product: np.ndarray,
+    ftd_month: np.ndarray,
+    ftd_day: np.ndarray,
+    month0: MonthZero,
+    tables: TypeTables,
+    horizon: int,
+    min_return_gap: int,
+    return_gap_mean: float,
+    rng: np.random.Generator,
+) -> Lifetimes:
     """Draws lapse and return times, then activity month by month.
 
     Active at tenure m: alive and a Bernoulli(activity[type, product, calendar month]) draw;
@@ -55,8 +63,9 @@ def simulate_lifetimes(types: np.ndarray, product: np.ndarray, ftd_month: np.nda
     q_rows = tables.activity[types, product].astype(np.float32)  # (n, 12)
     cal0 = calendar_month(ftd_month)
     idx = np.arange(n)
-    qp_target = np.where(month0.never_bet, np.iinfo(np.int32).max,
-                         month_of_day(ftd_day + month0.qp_lag) - ftd_month)
+    qp_target = np.where(
+        month0.never_bet, np.iinfo(np.int32).max, month_of_day(ftd_day + month0.qp_lag) - ftd_month
+    )
     qp_offset = np.full(n, NO_MONTH, dtype=np.int32)
     activity = np.zeros((horizon, n), dtype=bool)
     activity[0] = True

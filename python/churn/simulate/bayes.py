@@ -27,7 +27,7 @@ def quick_churn_by_type(tables: TypeTables, h: int = 3, k: int = 3) -> np.ndarra
     inactive = ~patterns
     quick = np.zeros(len(patterns), dtype=bool)
     for j in range(1, h + 1):  # a run of k inactive months starting at month j
-        quick |= inactive[:, j - 1:j - 1 + k].all(axis=1)
+        quick |= inactive[:, j - 1 : j - 1 + k].all(axis=1)
     n_t, n_r, _ = tables.activity.shape
     out = np.zeros((n_t, n_r, 12))
     survival = tables.lapse_survival  # P(D > d)
@@ -41,14 +41,16 @@ def quick_churn_by_type(tables: TypeTables, h: int = 3, k: int = 3) -> np.ndarra
             ok = ~(patterns[:, ~alive]).any(axis=1)  # no activity once lapsed
             qa = q[:, :, alive]  # (T, R, a)
             pa_ = patterns[:, alive]  # (2^w, a)
-            like = np.prod(np.where(pa_[None, None], qa[:, :, None, :],
-                                    1.0 - qa[:, :, None, :]), axis=-1)  # (T, R, 2^w)
+            like = np.prod(
+                np.where(pa_[None, None], qa[:, :, None, :], 1.0 - qa[:, :, None, :]), axis=-1
+            )  # (T, R, 2^w)
             out[:, :, c] += p_d[:, None] * (like * (ok & quick)[None, None, :]).sum(axis=-1)
     return out
 
 
-def posterior_quick_churn(prior: np.ndarray, log_likelihood: np.ndarray,
-                          p_quick: np.ndarray) -> np.ndarray:
+def posterior_quick_churn(
+    prior: np.ndarray, log_likelihood: np.ndarray, p_quick: np.ndarray
+) -> np.ndarray:
     """sum_t P(t | x) P(quick | t) with P(t | x) proportional to prior x likelihood, per row."""
     log_post = np.log(np.maximum(prior, 1e-300)) + log_likelihood
     log_post -= log_post.max(axis=1, keepdims=True)
@@ -57,8 +59,9 @@ def posterior_quick_churn(prior: np.ndarray, log_likelihood: np.ndarray,
     return (post * p_quick).sum(axis=1)
 
 
-def bayes_quick_churn(players: pd.DataFrame, tables: TypeTables, h: int = 3,
-                      k: int = 3) -> np.ndarray:
+def bayes_quick_churn(
+    players: pd.DataFrame, tables: TypeTables, h: int = 3, k: int = 3
+) -> np.ndarray:
     """The Bayes probability of T <= h for each row of a truth players frame.
 
     Uses the frame's prior columns p_type_<name>, product, FTD month and month-0 observables
@@ -73,11 +76,16 @@ def bayes_quick_churn(players: pd.DataFrame, tables: TypeTables, h: int = 3,
     ftd_month = (ftd.dt.year * 12 + ftd.dt.month - 1).to_numpy(np.int64)
     bet = players["bet_in_ftd_month"].to_numpy(bool)
     ll = month_zero_log_likelihood(
-        tables, product.astype(np.int64), players["reg_to_ftd_days"].to_numpy(np.int64),
-        players["ftd_days_left"].to_numpy(np.int64), bet,
+        tables,
+        product.astype(np.int64),
+        players["reg_to_ftd_days"].to_numpy(np.int64),
+        players["ftd_days_left"].to_numpy(np.int64),
+        bet,
         np.where(bet, players["ftd_to_qp_days"].fillna(0).to_numpy(float), 0).astype(np.int64),
-        players["m0_deposit"].to_numpy(float), players["m0_handle"].to_numpy(float),
-        players["m0_ngr"].to_numpy(float))
+        players["m0_deposit"].to_numpy(float),
+        players["m0_handle"].to_numpy(float),
+        players["m0_ngr"].to_numpy(float),
+    )
     table = quick_churn_by_type(tables, h, k)  # (T, R, 12)
     p_quick = table[:, product, ftd_month % 12].T  # (n, T)
     return posterior_quick_churn(prior, ll, p_quick)

@@ -34,8 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         result = simulate(config)
         simulated = time.perf_counter() - started
-        out, _ = write_result(result, Path(tmp) / "activity.csv.gz",
-                              with_truth=not args.no_truth)
+        out, _ = write_result(result, Path(tmp) / "activity.csv.gz", with_truth=not args.no_truth)
         total = time.perf_counter() - started
         size_mb = out.stat().st_size / 1e6
     s = result.summary
@@ -43,8 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"players in export: {s['n_export_players']:,}")
     print(f"rows:              {s['n_export_rows']:,}")
     print(f"partners x states: {len(s['partners'])} x {len(s['states'])}")
-    print(f"seconds:           {total:.1f} "
-          f"(simulate {simulated:.1f}, write {total - simulated:.1f})")
+    print(
+        f"seconds:           {total:.1f} (simulate {simulated:.1f}, write {total - simulated:.1f})"
+    )
     print(f"export size:       {size_mb:.1f} MB gzipped")
     print(f"peak RSS:          {peak_rss_mb():,.0f} MB")
     return 0

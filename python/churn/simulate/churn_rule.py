@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def survival_from_activity(activity: np.ndarray, k: int = 3,
-                           observed_months: np.ndarray | int | None = None
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def survival_from_activity(
+    activity: np.ndarray, k: int = 3, observed_months: np.ndarray | int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(T, event) per row of a (players x months) boolean activity matrix.
 
     `observed_months` (per player or scalar, default all columns) is how many months from month 0
@@ -28,8 +28,9 @@ def survival_from_activity(activity: np.ndarray, k: int = 3,
     if observed_months is None:
         observed = np.full(n, n_months, dtype=np.int64)
     else:
-        observed = np.clip(np.broadcast_to(np.asarray(observed_months, dtype=np.int64), (n,)),
-                           1, n_months)
+        observed = np.clip(
+            np.broadcast_to(np.asarray(observed_months, dtype=np.int64), (n,)), 1, n_months
+        )
     months = np.arange(n_months)
     seen = months[None, :] < observed[:, None]
     active = a & seen
@@ -38,10 +39,10 @@ def survival_from_activity(activity: np.ndarray, k: int = 3,
     n_starts = n_months - k  # run starts j = 1..n_months-k (the run ends at j+k-1 <= M-1)
     if n_starts >= 1:
         inactive = ~active
-        run = inactive[:, 1:1 + n_starts].copy()
+        run = inactive[:, 1 : 1 + n_starts].copy()
         for s in range(1, k):
-            run &= inactive[:, 1 + s:1 + s + n_starts]
-        run &= (months[1:1 + n_starts] + k)[None, :] <= observed[:, None]
+            run &= inactive[:, 1 + s : 1 + s + n_starts]
+        run &= (months[1 : 1 + n_starts] + k)[None, :] <= observed[:, None]
         event = run.any(axis=1)
         first_run = run.argmax(axis=1) + 1
     else:
@@ -52,8 +53,9 @@ def survival_from_activity(activity: np.ndarray, k: int = 3,
     return t.astype(np.int64), event
 
 
-def survival_reference(bits: list[int] | list[bool], k: int = 3,
-                       observed_months: int | None = None) -> tuple[int, bool]:
+def survival_reference(
+    bits: list[int] | list[bool], k: int = 3, observed_months: int | None = None
+) -> tuple[int, bool]:
     """The rule for one player written as a plain loop; the spec the vectorised version meets."""
     seen = list(bits)[: observed_months if observed_months is not None else len(bits)]
     seen = [True] + [bool(b) for b in seen[1:]]

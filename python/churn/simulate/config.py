@@ -16,7 +16,7 @@ from churn.simulate.calendar import parse_month
 # The export format changes the simulator can inject (see `SimulationConfig.format_changes`).
 FORMAT_CHANGES: dict[str, str] = {
     "product_label": "products renamed to labels the seed does not know: Sports Betting, "
-                     "iGaming, Poker Room, Fantasy Sports",
+    "iGaming, Poker Room, Fantasy Sports",
     "date_day_first": "every date as DD/MM/YYYY",
     "amount_cents": "amounts as integer cents without a decimal point (12550 for 125.50)",
 }
@@ -94,10 +94,13 @@ class PlayerTypeSpec:
     """One latent player type: churn hazard, activity, first-month behaviour and spend."""
 
     name: str = knob("type name")
-    base_logit: float = knob("base logit of the type mix (before partner, state, channel, "
-                             "tracker and product effects)")
-    hazard_start: float = knob("monthly lapse hazard at tenure 1; the hazard at tenure t is "
-                               "floor + (start - floor) * exp(-(t - 1) / tau)")
+    base_logit: float = knob(
+        "base logit of the type mix (before partner, state, channel, tracker and product effects)"
+    )
+    hazard_start: float = knob(
+        "monthly lapse hazard at tenure 1; the hazard at tenure t is "
+        "floor + (start - floor) * exp(-(t - 1) / tau)"
+    )
     hazard_floor: float = knob("long-run monthly lapse hazard")
     hazard_tau: float = knob("months over which the hazard falls from start to floor")
     activity_prob: float = knob("P(active in a month | alive), before seasonality")
@@ -114,11 +117,14 @@ class PlayerTypeSpec:
     deposit_sigma: float = knob("log-sd of later-month deposits")
     deposit_month_prob: float = knob("P(a deposit | active betting month after FTD)")
     handle_shift: float = knob("added to the product's log handle multiple")
-    bonus0_share: float = knob("FTD-month bonus cost as a share of the FTD-month deposit "
-                               "(subtracted from NGR)")
+    bonus0_share: float = knob(
+        "FTD-month bonus cost as a share of the FTD-month deposit (subtracted from NGR)"
+    )
     hazard_rise_months: float = knob(
         "0: the hazard falls from the start; R > 0: it is multiplied by min(1, t / R), so it "
-        "first rises (a lifetime outside the sBG / BdW family)", 0.0)
+        "first rises (a lifetime outside the sBG / BdW family)",
+        0.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -139,34 +145,140 @@ class ProductSpec:
 
 
 DEFAULT_TYPES: tuple[PlayerTypeSpec, ...] = (
-    PlayerTypeSpec("one_and_done", 0.0, 0.80, 0.35, 2.0, 0.45, 0.03, 0.75, 0.15, 0.07,
-                   0.55, 0.20, 0.22, 30.0, 0.8, 25.0, 0.8, 0.80, -0.3, 0.35),
-    PlayerTypeSpec("casual", 0.1, 0.20, 0.08, 6.0, 0.65, 0.08, 0.60, 0.20, 0.12,
-                   0.70, 0.15, 0.07, 60.0, 0.9, 50.0, 0.9, 0.70, 0.0, 0.20),
-    PlayerTypeSpec("loyal", -0.7, 0.06, 0.025, 12.0, 0.88, 0.12, 0.50, 0.20, 0.15,
-                   0.82, 0.12, 0.02, 150.0, 1.0, 180.0, 1.0, 0.65, 0.2, 0.10),
-    PlayerTypeSpec("vip", -3.0, 0.04, 0.01, 12.0, 0.94, 0.20, 0.45, 0.20, 0.15,
-                   0.88, 0.08, 0.005, 1200.0, 1.1, 2500.0, 1.1, 0.80, 0.4, 0.03),
+    PlayerTypeSpec(
+        "one_and_done",
+        0.0,
+        0.80,
+        0.35,
+        2.0,
+        0.45,
+        0.03,
+        0.75,
+        0.15,
+        0.07,
+        0.55,
+        0.20,
+        0.22,
+        30.0,
+        0.8,
+        25.0,
+        0.8,
+        0.80,
+        -0.3,
+        0.35,
+    ),
+    PlayerTypeSpec(
+        "casual",
+        0.1,
+        0.20,
+        0.08,
+        6.0,
+        0.65,
+        0.08,
+        0.60,
+        0.20,
+        0.12,
+        0.70,
+        0.15,
+        0.07,
+        60.0,
+        0.9,
+        50.0,
+        0.9,
+        0.70,
+        0.0,
+        0.20,
+    ),
+    PlayerTypeSpec(
+        "loyal",
+        -0.7,
+        0.06,
+        0.025,
+        12.0,
+        0.88,
+        0.12,
+        0.50,
+        0.20,
+        0.15,
+        0.82,
+        0.12,
+        0.02,
+        150.0,
+        1.0,
+        180.0,
+        1.0,
+        0.65,
+        0.2,
+        0.10,
+    ),
+    PlayerTypeSpec(
+        "vip",
+        -3.0,
+        0.04,
+        0.01,
+        12.0,
+        0.94,
+        0.20,
+        0.45,
+        0.20,
+        0.15,
+        0.88,
+        0.08,
+        0.005,
+        1200.0,
+        1.1,
+        2500.0,
+        1.1,
+        0.80,
+        0.4,
+        0.03,
+    ),
 )
 
 DEFAULT_PRODUCTS: tuple[ProductSpec, ...] = (
-    ProductSpec("sportsbook", 0.0, "all", True, 0.0, 3.0, 0.6, 0.075, 0.45, 300.0,
-                (0.0, 0.0, 0.0, 0.0)),
-    ProductSpec("casino", -0.5, "casino", False, 0.2, 15.0, 0.7, 0.035, 0.15, 3000.0,
-                (-0.3, 0.0, 0.4, 0.5)),
-    ProductSpec("poker", -3.2, "poker", False, -0.2, 6.0, 0.6, 0.05, 0.2, 1000.0,
-                (-0.4, 0.0, 0.5, 0.2)),
-    ProductSpec("dfs", -2.5, "all", True, -0.3, 1.8, 0.5, 0.10, 0.5, 300.0,
-                (0.2, 0.2, -0.2, -0.5)),
+    ProductSpec(
+        "sportsbook", 0.0, "all", True, 0.0, 3.0, 0.6, 0.075, 0.45, 300.0, (0.0, 0.0, 0.0, 0.0)
+    ),
+    ProductSpec(
+        "casino", -0.5, "casino", False, 0.2, 15.0, 0.7, 0.035, 0.15, 3000.0, (-0.3, 0.0, 0.4, 0.5)
+    ),
+    ProductSpec(
+        "poker", -3.2, "poker", False, -0.2, 6.0, 0.6, 0.05, 0.2, 1000.0, (-0.4, 0.0, 0.5, 0.2)
+    ),
+    ProductSpec("dfs", -2.5, "all", True, -0.3, 1.8, 0.5, 0.10, 0.5, 300.0, (0.2, 0.2, -0.2, -0.5)),
 )
 
 # Relative FTD acquisition by calendar month (Jan..Dec): NFL playoffs and Super Bowl, March
 # Madness, a summer low, NFL kickoff in September.
 DEFAULT_FTD_SEASONALITY: tuple[float, ...] = (
-    1.25, 1.10, 1.20, 0.90, 0.85, 0.75, 0.70, 0.90, 1.40, 1.25, 1.15, 1.10)
+    1.25,
+    1.10,
+    1.20,
+    0.90,
+    0.85,
+    0.75,
+    0.70,
+    0.90,
+    1.40,
+    1.25,
+    1.15,
+    1.10,
+)
 # Multiplier of the monthly activity probability for sports products (Jan..Dec).
 DEFAULT_SPORTS_ACTIVITY_SEASONALITY: tuple[float, ...] = (
-    1.05, 1.00, 1.03, 0.92, 0.88, 0.78, 0.72, 0.85, 1.08, 1.08, 1.08, 1.06)
+    1.05,
+    1.00,
+    1.03,
+    0.92,
+    0.88,
+    0.78,
+    0.72,
+    0.85,
+    1.08,
+    1.08,
+    1.08,
+    1.06,
+)
 
 
 @dataclass(frozen=True)
@@ -175,14 +287,16 @@ class SimulationConfig:
 
     n_players: int = knob(
         "players (FTDs) simulated from each partner's state entry to `end`, before sampling",
-        100_000)
+        100_000,
+    )
     n_partners: int = knob("partners (P01..)", 8)
     start: str = knob("first month of the export window (YYYY-MM)", "2019-01")
     end: str = knob("export month: the last month of the window (YYYY-MM)", "2024-12")
     sample_fraction: float = knob("share of simulated players kept", 1.0)
     seed: int = knob("seed of numpy PCG64 (one child stream per stage)", 42)
     states: tuple[str, ...] | int | None = knob(
-        "None: every state launched by `end`; N: the N largest markets; or a tuple of codes", None)
+        "None: every state launched by `end`; N: the N largest markets; or a tuple of codes", None
+    )
     issues: IssueRates = knob("rates of the injected problems (table below)", IssueRates())
     churn_inactive_months: int = knob("K of the churn rule, for the truth", 3)
     quick_churn_months: int = knob("H of the quick-churn label, for the Bayes probability", 3)
@@ -193,52 +307,72 @@ class SimulationConfig:
     partner_size_zipf: float = knob("partner sizes ~ 1 / rank^zipf x lognormal(0, 0.3)", 1.0)
     partner_share_sigma: float = knob("log-sd of a partner's share within a state", 0.5)
     late_entry_share: float = knob(
-        "share of partner x state pairs entered after the launch month", 0.5)
+        "share of partner x state pairs entered after the launch month", 0.5
+    )
     late_entry_mean_months: float = knob("mean delay of a late entry (geometric)", 8.0)
     launch_surge: float = knob(
-        "FTD intensity x (1 + surge x exp(-months since launch / months))", 2.5)
+        "FTD intensity x (1 + surge x exp(-months since launch / months))", 2.5
+    )
     launch_surge_months: float = knob("decay of the launch surge (months)", 5.0)
     entry_surge: float = knob(
-        "extra ramp x exp(-months since entry / months) for a late entrant", 1.0)
+        "extra ramp x exp(-months since entry / months) for a late entrant", 1.0
+    )
     entry_surge_months: float = knob("decay of the entry ramp (months)", 3.0)
     ftd_seasonality: tuple[float, ...] = knob(
-        "FTD intensity by calendar month Jan..Dec", DEFAULT_FTD_SEASONALITY)
+        "FTD intensity by calendar month Jan..Dec", DEFAULT_FTD_SEASONALITY
+    )
     sports_activity_seasonality: tuple[float, ...] = knob(
         "activity-probability multiplier for sports products, Jan..Dec",
-        DEFAULT_SPORTS_ACTIVITY_SEASONALITY)
+        DEFAULT_SPORTS_ACTIVITY_SEASONALITY,
+    )
     max_activity_prob: float = knob("cap of the monthly activity probability", 0.98)
     partner_effect_sd: float = knob("sd of the partner random effect on each type logit", 0.3)
     state_effect_sd: float = knob("sd of the state random effect on each type logit", 0.2)
     channel_effect_sd: float = knob(
-        "sd of the channel (ben_login_id) random effect on each type logit", 0.35)
+        "sd of the channel (ben_login_id) random effect on each type logit", 0.35
+    )
     tracker_effect_sd: float = knob("sd of the tracker random effect on each type logit", 0.5)
     min_return_gap: int = knob(
-        "minimum months between the lapse and a true return (>= K keeps T exact)", 6)
+        "minimum months between the lapse and a true return (>= K keeps T exact)", 6
+    )
     return_gap_mean: float = knob("mean months between the lapse and a true return", 12.0)
     types: tuple[PlayerTypeSpec, ...] = knob("latent player types (table below)", DEFAULT_TYPES)
     products: tuple[ProductSpec, ...] = knob("products (table below)", DEFAULT_PRODUCTS)
     seeds_dir: str | None = knob(
-        "folder of state_launch_months.csv and product_label_map.csv (default: repo seeds/)", None)
+        "folder of state_launch_months.csv and product_label_map.csv (default: repo seeds/)", None
+    )
     new_players_only: bool = knob(
         "only players whose FTD is inside the window (an export of newly referred players: "
-        "nobody with an FTD before `start`)", False)
+        "nobody with an FTD before `start`)",
+        False,
+    )
     mix_drift_per_year: tuple[float, ...] = knob(
         "added to each type's logit per year of FTD cohort after `start`, in type order "
-        "(() = no drift)", ())
+        "(() = no drift)",
+        (),
+    )
     mix_shift_month: str | None = knob(
         "from this FTD month on (YYYY-MM) the type mix of `mix_shift_partner` shifts by "
-        "`mix_shift_logits` (None = no shift)", None)
-    mix_shift_partner: str | None = knob("the partner whose mix shifts (None = every partner)",
-                                         None)
+        "`mix_shift_logits` (None = no shift)",
+        None,
+    )
+    mix_shift_partner: str | None = knob(
+        "the partner whose mix shifts (None = every partner)", None
+    )
     mix_shift_logits: tuple[float, ...] = knob(
-        "added to the type logits of the shifted FTD cohorts, in type order", ())
+        "added to the type logits of the shifted FTD cohorts, in type order", ()
+    )
     format_change_month: str | None = knob(
         "from this activity month on (YYYY-MM) `format_change_partner` sends its rows in a "
-        "changed format (None = no change)", None)
+        "changed format (None = no change)",
+        None,
+    )
     format_change_partner: str | None = knob(
-        "the partner whose format changes (None = every partner)", None)
+        "the partner whose format changes (None = every partner)", None
+    )
     format_changes: tuple[str, ...] = knob(
-        "what changes: " + ", ".join(f"{k} ({v})" for k, v in FORMAT_CHANGES.items()), ())
+        "what changes: " + ", ".join(f"{k} ({v})" for k, v in FORMAT_CHANGES.items()), ()
+    )
 
     def __post_init__(self) -> None:
         if self.n_players < 1 or self.n_partners < 1:
@@ -276,8 +410,9 @@ class SimulationConfig:
             raise ValueError("format_change_month and format_changes go together")
         unknown = sorted(set(self.format_changes) - set(FORMAT_CHANGES))
         if unknown:
-            raise ValueError(f"unknown format change(s) {unknown}; valid: "
-                             f"{', '.join(FORMAT_CHANGES)}")
+            raise ValueError(
+                f"unknown format change(s) {unknown}; valid: {', '.join(FORMAT_CHANGES)}"
+            )
         partner_ids = {f"P{i + 1:02d}" for i in range(self.n_partners)}
         for name in ("mix_shift_partner", "format_change_partner"):
             value = getattr(self, name)
@@ -322,15 +457,41 @@ class SimulationConfig:
 
 
 SAMPLE_STATES: tuple[str, ...] = (
-    "NJ", "NV", "PA", "NY", "IL", "MI", "OH", "AZ", "CO", "IN", "VA", "TN", "MA", "MD", "NC")
+    "NJ",
+    "NV",
+    "PA",
+    "NY",
+    "IL",
+    "MI",
+    "OH",
+    "AZ",
+    "CO",
+    "IN",
+    "VA",
+    "TN",
+    "MA",
+    "MD",
+    "NC",
+)
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The bundled sample: data/sample/activity.csv.gz (kept under 10 MB gzipped).
-    "sample": {"n_players": 45_000, "n_partners": 5, "states": SAMPLE_STATES,
-               "start": "2019-01", "end": "2024-12", "seed": 42, "sample_fraction": 1.0},
+    "sample": {
+        "n_players": 45_000,
+        "n_partners": 5,
+        "states": SAMPLE_STATES,
+        "start": "2019-01",
+        "end": "2024-12",
+        "seed": 42,
+        "sample_fraction": 1.0,
+    },
     # A quick run for tests and demos.
-    "tiny": {"n_players": 4_000, "n_partners": 3, "states": ("NJ", "PA", "NY", "MI", "AZ"),
-             "seed": 42},
+    "tiny": {
+        "n_players": 4_000,
+        "n_partners": 3,
+        "states": ("NJ", "PA", "NY", "MI", "AZ"),
+        "seed": 42,
+    },
 }
 
 

@@ -28,8 +28,9 @@ from churn.simulate.export import write_export
 from churn.simulate.problems import ISSUES
 
 DOC_PATH = docs_dir() / "simulator.md"
-SAMPLE_COMMAND = ("python -m churn.simulate --preset sample "
-                  "--out data/sample/activity.csv.gz --no-truth")
+SAMPLE_COMMAND = (
+    "python -m churn.simulate --preset sample --out data/sample/activity.csv.gz --no-truth"
+)
 
 
 def _fmt(value: Any) -> str:
@@ -55,9 +56,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def config_table() -> str:
     """Every SimulationConfig knob with its default and meaning."""
     defaults = SimulationConfig()
-    return _table(["knob", "default", "meaning"], [
-        (f"`{f.name}`", _fmt(getattr(defaults, f.name)), f.metadata.get("doc", ""))
-        for f in dataclasses.fields(SimulationConfig)])
+    return _table(
+        ["knob", "default", "meaning"],
+        [
+            (f"`{f.name}`", _fmt(getattr(defaults, f.name)), f.metadata.get("doc", ""))
+            for f in dataclasses.fields(SimulationConfig)
+        ],
+    )
 
 
 def spec_table(specs: Sequence[Any]) -> str:
@@ -67,25 +72,49 @@ def spec_table(specs: Sequence[Any]) -> str:
     for f in dataclasses.fields(specs[0]):
         if f.name == "name":
             continue
-        rows.append((f"`{f.name}`", *(_fmt(getattr(s, f.name)) for s in specs),
-                     f.metadata.get("doc", "")))
+        rows.append(
+            (f"`{f.name}`", *(_fmt(getattr(s, f.name)) for s in specs), f.metadata.get("doc", ""))
+        )
     return _table(["parameter", *names, "meaning"], rows)
 
 
 def issues_table(sample_counts: dict[str, int]) -> str:
     """Every injected problem: default rate, unit, category, column, what it looks like."""
     rates = IssueRates()
-    return _table(["issue", "default rate", "unit", "category", "column", "count in sample",
-                   "what the export shows"],
-                  [(f"`{s.name}`", _fmt(rates[s.name]), s.unit, s.category, s.column or "-",
-                    f"{sample_counts.get(s.name, 0):,}", s.description) for s in ISSUES])
+    return _table(
+        [
+            "issue",
+            "default rate",
+            "unit",
+            "category",
+            "column",
+            "count in sample",
+            "what the export shows",
+        ],
+        [
+            (
+                f"`{s.name}`",
+                _fmt(rates[s.name]),
+                s.unit,
+                s.category,
+                s.column or "-",
+                f"{sample_counts.get(s.name, 0):,}",
+                s.description,
+            )
+            for s in ISSUES
+        ],
+    )
 
 
 def presets_table() -> str:
     """The named presets and what they change."""
-    return _table(["preset", "settings"], [
-        (f"`{name}`", ", ".join(f"{k}={_fmt(v)}" for k, v in values.items()))
-        for name, values in PRESETS.items()])
+    return _table(
+        ["preset", "settings"],
+        [
+            (f"`{name}`", ", ".join(f"{k}={_fmt(v)}" for k, v in values.items()))
+            for name, values in PRESETS.items()
+        ],
+    )
 
 
 def regimes_table() -> str:
@@ -97,25 +126,36 @@ def regimes_table() -> str:
             return f"{key}=" + ", ".join(v.name for v in value)
         return f"{key}={_fmt(value)}"
 
-    return _table(["regime", "what it is", "settings", "validation size", "in `--all`"], [
-        (f"`{r.name}`", r.description, ", ".join(setting(k, v) for k, v in r.settings.items()),
-         f"{r.players:,} players, {r.partners} partners, {r.states} states",
-         "yes" if r.validated else "no")
-        for r in REGIMES.values()])
+    return _table(
+        ["regime", "what it is", "settings", "validation size", "in `--all`"],
+        [
+            (
+                f"`{r.name}`",
+                r.description,
+                ", ".join(setting(k, v) for k, v in r.settings.items()),
+                f"{r.players:,} players, {r.partners} partners, {r.states} states",
+                "yes" if r.validated else "no",
+            )
+            for r in REGIMES.values()
+        ],
+    )
 
 
 def sample_table(summary: dict[str, Any], size_bytes: int) -> str:
     """What the bundled sample holds."""
-    return _table(["what", "value"], [
-        ("command", f"`{SAMPLE_COMMAND}`"),
-        ("file size", f"{size_bytes:,} bytes ({size_bytes / 1e6:.1f} MB)"),
-        ("players simulated", f"{summary['n_players']:,}"),
-        ("players in the export", f"{summary['n_export_players']:,}"),
-        ("rows (clean / total)", f"{summary['n_clean_rows']:,} / {summary['n_export_rows']:,}"),
-        ("partners", ", ".join(summary["partners"])),
-        ("states", ", ".join(summary["states"])),
-        ("window", " .. ".join(summary["window"])),
-    ])
+    return _table(
+        ["what", "value"],
+        [
+            ("command", f"`{SAMPLE_COMMAND}`"),
+            ("file size", f"{size_bytes:,} bytes ({size_bytes / 1e6:.1f} MB)"),
+            ("players simulated", f"{summary['n_players']:,}"),
+            ("players in the export", f"{summary['n_export_players']:,}"),
+            ("rows (clean / total)", f"{summary['n_clean_rows']:,} / {summary['n_export_rows']:,}"),
+            ("partners", ", ".join(summary["partners"])),
+            ("states", ", ".join(summary["states"])),
+            ("window", " .. ".join(summary["window"])),
+        ],
+    )
 
 
 def sample_facts() -> tuple[dict[str, Any], int]:

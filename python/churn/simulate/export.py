@@ -32,14 +32,28 @@ from churn.simulate.problems import (
 from churn.simulate.rows import NO_DAY, RowTable
 
 EXPORT_COLUMNS: tuple[str, ...] = (
-    "activity_month", "account_id", "brand_id", "reg_date", "ftd_date", "qp_date",
-    "ben_login_id", "tracker_id", "player_reg_product", "total_deposit", "total_handle",
-    "total_ngr", "partner_id")
+    "activity_month",
+    "account_id",
+    "brand_id",
+    "reg_date",
+    "ftd_date",
+    "qp_date",
+    "ben_login_id",
+    "tracker_id",
+    "player_reg_product",
+    "total_deposit",
+    "total_handle",
+    "total_ngr",
+    "partner_id",
+)
 CSV_CHUNK_ROWS = 500_000
 # The `product_label` format change: labels a partner might switch to that the seed lacks.
 RENAMED_PRODUCTS: dict[str, str] = {
-    "sportsbook": "Sports Betting", "casino": "iGaming", "poker": "Poker Room",
-    "dfs": "Fantasy Sports"}
+    "sportsbook": "Sports Betting",
+    "casino": "iGaming",
+    "poker": "Poker Room",
+    "dfs": "Fantasy Sports",
+}
 _ISO_DATE = r"^(\d{4})-(\d{2})-(\d{2})$"
 
 
@@ -70,8 +84,9 @@ def _lookup(values: Sequence[str], codes: np.ndarray) -> pa.Array:
 def format_dates(days: np.ndarray) -> pa.Array:
     """Days since epoch -> 'YYYY-MM-DD'; NO_DAY -> ''."""
     missing = days == NO_DAY
-    arr = pa.array(np.where(missing, 0, days).astype(np.int32), pa.int32(),
-                   mask=missing).cast(pa.date32())
+    arr = pa.array(np.where(missing, 0, days).astype(np.int32), pa.int32(), mask=missing).cast(
+        pa.date32()
+    )
     return pc.fill_null(pc.cast(arr, pa.string()), "")
 
 
@@ -99,8 +114,7 @@ def _replace(column: pa.Array, mask: np.ndarray, values: list[str]) -> pa.Array:
     return pc.replace_with_mask(column, pa.array(mask), pa.array(values, pa.string()))
 
 
-def render_export(rows: RowTable, labels: Labels,
-                  change: FormatChange | None = None) -> pa.Table:
+def render_export(rows: RowTable, labels: Labels, change: FormatChange | None = None) -> pa.Table:
     """The export text, column by column, with text-level issues and a format change applied."""
     issue, arg = rows.issue, rows.issue_arg.astype(np.int64)
     cols: dict[str, pa.Array] = {
@@ -130,15 +144,17 @@ def render_export(rows: RowTable, labels: Labels,
     per_state = [brand_variants(code) for code in labels.state_codes]
     width = len(per_state[0])
     flat = [v for variants in per_state for v in variants]
-    cols["brand_id"] = _replace(cols["brand_id"], m, pick(
-        flat, rows.state[m].astype(np.int64) * width + arg[m] % width))
+    cols["brand_id"] = _replace(
+        cols["brand_id"], m, pick(flat, rows.state[m].astype(np.int64) * width + arg[m] % width)
+    )
     m = issue == ISSUE_CODE["product_label_variant"]
     sizes = np.array([len(v) for v in labels.product_variants])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     flat = [v for variants in labels.product_variants for v in variants]
     prod = rows.product[m].astype(np.int64)
-    cols["player_reg_product"] = _replace(cols["player_reg_product"], m, pick(
-        flat, starts[prod] + arg[m] % sizes[prod]))
+    cols["player_reg_product"] = _replace(
+        cols["player_reg_product"], m, pick(flat, starts[prod] + arg[m] % sizes[prod])
+    )
     m = issue == ISSUE_CODE["blank_tracker_id"]
     cols["tracker_id"] = _replace(cols["tracker_id"], m, pick(BLANK_TRACKERS, arg[m]))
     m = issue == ISSUE_CODE["unparseable_date"]
@@ -148,15 +164,15 @@ def render_export(rows: RowTable, labels: Labels,
     m = issue == ISSUE_CODE["unparseable_amount"]
     for i, name in enumerate(AMOUNT_COLUMNS):
         sub = m & (arg % len(AMOUNT_COLUMNS) == i)
-        cols[name] = _replace(cols[name], sub,
-                              pick(BAD_AMOUNTS, arg[sub] // len(AMOUNT_COLUMNS)))
+        cols[name] = _replace(cols[name], sub, pick(BAD_AMOUNTS, arg[sub] // len(AMOUNT_COLUMNS)))
     if change is not None and change.rows.any():
         _apply_format_change(cols, rows, labels, change)
     return pa.table({name: cols[name] for name in EXPORT_COLUMNS})
 
 
-def _apply_format_change(cols: dict[str, pa.Array], rows: RowTable, labels: Labels,
-                         change: FormatChange) -> None:
+def _apply_format_change(
+    cols: dict[str, pa.Array], rows: RowTable, labels: Labels, change: FormatChange
+) -> None:
     """Rewrites the changed rows' text; a row whose field already carries an injected text
     problem of that kind keeps it, so the truth's issue list stays exact."""
     issue = rows.issue
@@ -164,7 +180,8 @@ def _apply_format_change(cols: dict[str, pa.Array], rows: RowTable, labels: Labe
         m = change.rows & (issue != ISSUE_CODE["product_label_variant"])
         renamed = [RENAMED_PRODUCTS.get(p, f"{p} (new)") for p in labels.product_names]
         cols["player_reg_product"] = pc.replace_with_mask(
-            cols["player_reg_product"], pa.array(m), _lookup(renamed, rows.product[m]))
+            cols["player_reg_product"], pa.array(m), _lookup(renamed, rows.product[m])
+        )
     if "date_day_first" in change.kinds:
         m = pa.array(change.rows & (issue != ISSUE_CODE["unparseable_date"]))
         for name in DATE_COLUMNS:
@@ -172,10 +189,14 @@ def _apply_format_change(cols: dict[str, pa.Array], rows: RowTable, labels: Labe
             cols[name] = pc.if_else(m, day_first, cols[name])
     if "amount_cents" in change.kinds:
         m = change.rows & (issue != ISSUE_CODE["unparseable_amount"])
-        for name, cents in (("total_deposit", rows.deposit), ("total_handle", rows.handle),
-                            ("total_ngr", rows.ngr)):
-            cols[name] = pc.replace_with_mask(cols[name], pa.array(m),
-                                              pc.cast(pa.array(cents[m]), pa.string()))
+        for name, cents in (
+            ("total_deposit", rows.deposit),
+            ("total_handle", rows.handle),
+            ("total_ngr", rows.ngr),
+        ):
+            cols[name] = pc.replace_with_mask(
+                cols[name], pa.array(m), pc.cast(pa.array(cents[m]), pa.string())
+            )
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -187,8 +208,7 @@ def _csv_field(column: pa.Array) -> pa.Array:
     needs = pc.match_substring_regex(column, '[,"\\r\\n]')
     if not pc.any(needs).as_py():
         return column
-    quoted = pc.binary_join_element_wise(
-        '"', pc.replace_substring(column, '"', '""'), '"', "")
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(column, '"', '""'), '"', "")
     return pc.if_else(needs, quoted, column)
 
 
@@ -200,23 +220,28 @@ def _csv_chunks(table: pa.Table):
         lines = pc.binary_join_element_wise(*fields, ",")
         lines = pc.binary_join_element_wise(lines, "", "\n")
         _, offsets, data = lines.buffers()
-        off = np.frombuffer(offsets, dtype=np.int32)[lines.offset:lines.offset + len(lines) + 1]
-        yield memoryview(data)[off[0]:off[-1]]
+        off = np.frombuffer(offsets, dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+        yield memoryview(data)[off[0] : off[-1]]
 
 
 def write_export(export: pa.Table | pd.DataFrame, path: str | Path) -> Path:
     """Writes the export to .csv.gz (gzip, mtime 0, no name), .csv or .parquet by suffix."""
     path = Path(path)
-    table = export if isinstance(export, pa.Table) else pa.Table.from_pandas(
-        export, preserve_index=False)
+    table = (
+        export
+        if isinstance(export, pa.Table)
+        else pa.Table.from_pandas(export, preserve_index=False)
+    )
     table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
     path.parent.mkdir(parents=True, exist_ok=True)
     name = path.name.lower()
     if name.endswith(".parquet"):
         pq.write_table(table.replace_schema_metadata(None), path, compression="zstd")
     elif name.endswith(".csv.gz"):
-        with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                   mtime=0, compresslevel=6) as out:
+        with (
+            path.open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out,
+        ):
             for chunk in _csv_chunks(table):
                 out.write(chunk)
     elif name.endswith(".csv"):

@@ -43,16 +43,26 @@ def days_left_in_month(ftd_day: np.ndarray, ftd_month: np.ndarray) -> np.ndarray
     return month_first_day(ftd_month) + days_in_month(ftd_month) - 1 - ftd_day
 
 
-def draw_month_zero(types: np.ndarray, product: np.ndarray, ftd_day: np.ndarray,
-                    ftd_month: np.ndarray, tables: TypeTables,
-                    rng: np.random.Generator) -> MonthZero:
+def draw_month_zero(
+    types: np.ndarray,
+    product: np.ndarray,
+    ftd_day: np.ndarray,
+    ftd_month: np.ndarray,
+    tables: TypeTables,
+    rng: np.random.Generator,
+) -> MonthZero:
     """Never-bet flag, first-bet lag, and the FTD-month deposit, handle and NGR."""
     n = types.shape[0]
     never = rng.random(n) < tables.never_bet[types]
     qp_lag = sample_rows(tables.qp_cdf, types, rng.random(n))
     bet_m0 = ~never & (qp_lag <= days_left_in_month(ftd_day, ftd_month))
-    deposit_c = to_cents(draw_deposit(tables.deposit0_mu[types] + tables.deposit_shift[product],
-                                      tables.deposit0_sigma[types], rng))
+    deposit_c = to_cents(
+        draw_deposit(
+            tables.deposit0_mu[types] + tables.deposit_shift[product],
+            tables.deposit0_sigma[types],
+            rng,
+        )
+    )
     handle = np.where(bet_m0, draw_handle(deposit_c / 100.0, types, product, tables, rng), 0.0)
     handle_c = to_cents(handle)
     bonus = np.where(bet_m0, tables.bonus0_share[types] * deposit_c / 100.0, 0.0)
@@ -65,10 +75,17 @@ def _lognormal_logpdf(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.nd
     return -np.log(x * sigma) - 0.5 * _LOG_2PI - 0.5 * ((np.log(x) - mu) / sigma) ** 2
 
 
-def month_zero_log_likelihood(tables: TypeTables, product: np.ndarray, reg_lag: np.ndarray,
-                              days_left: np.ndarray, bet_m0: np.ndarray, qp_lag: np.ndarray,
-                              deposit: np.ndarray, handle: np.ndarray,
-                              ngr: np.ndarray) -> np.ndarray:
+def month_zero_log_likelihood(
+    tables: TypeTables,
+    product: np.ndarray,
+    reg_lag: np.ndarray,
+    days_left: np.ndarray,
+    bet_m0: np.ndarray,
+    qp_lag: np.ndarray,
+    deposit: np.ndarray,
+    handle: np.ndarray,
+    ngr: np.ndarray,
+) -> np.ndarray:
     """(n, T) log density of the month-0 observables under each type.
 
     Observables (amounts in dollars): reg-to-FTD days; whether the first bet fell inside the FTD
@@ -84,14 +101,17 @@ def month_zero_log_likelihood(tables: TypeTables, product: np.ndarray, reg_lag: 
     left = np.clip(days_left, 0, QP_LAG_MAX)[:, None]
     not_yet = never + (1.0 - never) * (1.0 - tables.qp_cdf[t, left])
     ll = ll + np.log(np.where(bet_m0[:, None], in_month, not_yet))
-    ll = ll + _lognormal_logpdf((deposit - MIN_DEPOSIT)[:, None],
-                                tables.deposit0_mu[t] + tables.deposit_shift[prod],
-                                tables.deposit0_sigma[t])
+    ll = ll + _lognormal_logpdf(
+        (deposit - MIN_DEPOSIT)[:, None],
+        tables.deposit0_mu[t] + tables.deposit_shift[prod],
+        tables.deposit0_sigma[t],
+    )
     bet = bet_m0[:, None]
     dep = np.maximum(deposit, 0.01)[:, None]
     h = np.maximum(handle, 0.01)[:, None]
-    ll_handle = _lognormal_logpdf(h / dep, tables.handle_mu[prod] + tables.handle_shift[t],
-                                  tables.handle_sigma[prod]) - np.log(dep)
+    ll_handle = _lognormal_logpdf(
+        h / dep, tables.handle_mu[prod] + tables.handle_shift[t], tables.handle_sigma[prod]
+    ) - np.log(dep)
     sigma = payout_sigma(h, prod, tables)
     payout = (h - (ngr[:, None] + tables.bonus0_share[t] * dep)) / h
     ll_ngr = _lognormal_logpdf(payout, payout_log_median(sigma, prod, tables), sigma) - np.log(h)

@@ -35,30 +35,44 @@ def soft_cap(x: np.ndarray, cap: float) -> np.ndarray:
 
 def draw_deposit(mu: np.ndarray, sigma: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """MIN_DEPOSIT + lognormal(mu, sigma) dollars, soft-capped below MAX_DEPOSIT."""
-    return MIN_DEPOSIT + soft_cap(np.exp(mu + sigma * rng.standard_normal(mu.shape)),
-                                  MAX_DEPOSIT)
+    return MIN_DEPOSIT + soft_cap(np.exp(mu + sigma * rng.standard_normal(mu.shape)), MAX_DEPOSIT)
 
 
-def draw_handle(base: np.ndarray, types: np.ndarray, product: np.ndarray, tables: TypeTables,
-                rng: np.random.Generator) -> np.ndarray:
+def draw_handle(
+    base: np.ndarray,
+    types: np.ndarray,
+    product: np.ndarray,
+    tables: TypeTables,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """base x lognormal multiple (product median, type shift), soft-capped below MAX_HANDLE."""
     mu = tables.handle_mu[product] + tables.handle_shift[types]
     mult = np.exp(mu + tables.handle_sigma[product] * rng.standard_normal(base.shape))
     return soft_cap(base * mult, MAX_HANDLE)
 
 
-def draw_ngr(handle: np.ndarray, bonus: np.ndarray, product: np.ndarray, tables: TypeTables,
-             rng: np.random.Generator) -> np.ndarray:
+def draw_ngr(
+    handle: np.ndarray,
+    bonus: np.ndarray,
+    product: np.ndarray,
+    tables: TypeTables,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """NGR = handle x (1 - payout ratio) - bonus; zero where there is no handle."""
     sigma = payout_sigma(handle, product, tables)
-    ratio = np.exp(payout_log_median(sigma, product, tables)
-                   + sigma * rng.standard_normal(handle.shape))
+    ratio = np.exp(
+        payout_log_median(sigma, product, tables) + sigma * rng.standard_normal(handle.shape)
+    )
     return np.where(handle > 0, handle * (1.0 - ratio) - bonus, 0.0)
 
 
-def later_month_amounts(types: np.ndarray, product: np.ndarray, betting: np.ndarray,
-                        tables: TypeTables, rng: np.random.Generator
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def later_month_amounts(
+    types: np.ndarray,
+    product: np.ndarray,
+    betting: np.ndarray,
+    tables: TypeTables,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cents (deposit, handle, ngr) for active months after the FTD month.
 
     A betting month has a deposit with a type-dependent probability and always a handle; a
@@ -71,8 +85,11 @@ def later_month_amounts(types: np.ndarray, product: np.ndarray, betting: np.ndar
     amount = draw_deposit(mu, sigma, rng)
     balance = draw_deposit(mu, sigma, rng)  # what is bet from the balance without a deposit
     deposit = np.where(has_deposit, amount, 0.0)
-    handle = np.where(betting, draw_handle(np.where(has_deposit, amount, balance), types,
-                                           product, tables, rng), 0.0)
+    handle = np.where(
+        betting,
+        draw_handle(np.where(has_deposit, amount, balance), types, product, tables, rng),
+        0.0,
+    )
     deposit_c, handle_c = to_cents(deposit), to_cents(handle)
     ngr = draw_ngr(handle_c / 100.0, LATER_BONUS_SHARE * deposit_c / 100.0, product, tables, rng)
     return deposit_c, handle_c, to_cents(ngr)

@@ -65,8 +65,10 @@ class SimulationResult:
 def streams(seed: int) -> dict[str, np.random.Generator]:
     """One independent PCG64 generator per stage."""
     children = np.random.SeedSequence(seed).spawn(len(STAGES))
-    return {name: np.random.Generator(np.random.PCG64(child))
-            for name, child in zip(STAGES, children, strict=True)}
+    return {
+        name: np.random.Generator(np.random.PCG64(child))
+        for name, child in zip(STAGES, children, strict=True)
+    }
 
 
 def horizon_months(config: SimulationConfig, reference: Reference) -> int:
@@ -76,8 +78,14 @@ def horizon_months(config: SimulationConfig, reference: Reference) -> int:
     return max(config.history_months + 1, config.end_month - first + 1)
 
 
-def clean_rows(config: SimulationConfig, players: Players, month0: MonthZero,
-               life: Lifetimes, tables: TypeTables, rng: np.random.Generator) -> RowTable:
+def clean_rows(
+    config: SimulationConfig,
+    players: Players,
+    month0: MonthZero,
+    life: Lifetimes,
+    tables: TypeTables,
+    rng: np.random.Generator,
+) -> RowTable:
     """One row per player per active month inside [start, end], with amounts."""
     start, end = config.start_month, config.end_month
     idx_parts, tenure_parts = [], []
@@ -93,15 +101,19 @@ def clean_rows(config: SimulationConfig, players: Players, month0: MonthZero,
     first = tenure == 0
     later = np.flatnonzero(~first)
     betting = (life.qp_offset[player[later]] != NO_MONTH) & (
-        tenure[later] >= life.qp_offset[player[later]])
+        tenure[later] >= life.qp_offset[player[later]]
+    )
     dep_l, handle_l, ngr_l = later_month_amounts(
-        players.type[player[later]], players.product[player[later]], betting, tables, rng)
+        players.type[player[later]], players.product[player[later]], betting, tables, rng
+    )
     deposit = np.empty(n, dtype=np.int64)
     handle = np.empty(n, dtype=np.int64)
     ngr = np.empty(n, dtype=np.int64)
-    deposit[first], handle[first], ngr[first] = (month0.deposit[player[first]],
-                                                 month0.handle[player[first]],
-                                                 month0.ngr[player[first]])
+    deposit[first], handle[first], ngr[first] = (
+        month0.deposit[player[first]],
+        month0.handle[player[first]],
+        month0.ngr[player[first]],
+    )
     deposit[later], handle[later], ngr[later] = dep_l, handle_l, ngr_l
 
     # The export is a snapshot at the end of the export month: a first bet after it is unknown.
@@ -109,24 +121,39 @@ def clean_rows(config: SimulationConfig, players: Players, month0: MonthZero,
     qp_day = life.qp_day[player]
     qp_day = np.where((qp_day != NO_DAY) & (qp_day <= end_day), qp_day, NO_DAY)
     return RowTable(
-        player=player.astype(np.int64), partner=players.partner[player],
-        state=players.state[player], month=players.ftd_month[player] + tenure,
-        account_num=players.account_num[player], account_test=np.zeros(n, dtype=bool),
-        reg_day=players.reg_day[player], ftd_day=players.ftd_day[player], qp_day=qp_day,
-        channel=players.channel[player], tracker=players.tracker[player],
-        product=players.product[player], deposit=deposit, handle=handle, ngr=ngr,
-        issue=np.zeros(n, dtype=np.int8), issue_arg=np.zeros(n, dtype=np.int32),
-        copy_rank=np.zeros(n, dtype=np.int8))
+        player=player.astype(np.int64),
+        partner=players.partner[player],
+        state=players.state[player],
+        month=players.ftd_month[player] + tenure,
+        account_num=players.account_num[player],
+        account_test=np.zeros(n, dtype=bool),
+        reg_day=players.reg_day[player],
+        ftd_day=players.ftd_day[player],
+        qp_day=qp_day,
+        channel=players.channel[player],
+        tracker=players.tracker[player],
+        product=players.product[player],
+        deposit=deposit,
+        handle=handle,
+        ngr=ngr,
+        issue=np.zeros(n, dtype=np.int8),
+        issue_arg=np.zeros(n, dtype=np.int32),
+        copy_rank=np.zeros(n, dtype=np.int8),
+    )
 
 
 def labels_for(market: Market, tables: TypeTables, reference: Reference) -> Labels:
     """Text lookups for the coded columns, with each product's label variants."""
     return Labels(
-        partner_ids=market.partner_ids, state_codes=market.state_codes,
-        channel_ids=market.channel_ids, tracker_ids=market.tracker_ids,
+        partner_ids=market.partner_ids,
+        state_codes=market.state_codes,
+        channel_ids=market.channel_ids,
+        tracker_ids=market.tracker_ids,
         product_names=tables.product_names,
-        product_variants=tuple(tuple(label_variants(reference.labels_for(p) or [p], p))
-                               for p in tables.product_names))
+        product_variants=tuple(
+            tuple(label_variants(reference.labels_for(p) or [p], p)) for p in tables.product_names
+        ),
+    )
 
 
 def simulate(config: SimulationConfig) -> SimulationResult:
@@ -137,17 +164,28 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     tables = build_tables(config, horizon)
     market = build_market(config, reference, tables, rng["market"])
     players = draw_players(config, market, tables, rng["players"])
-    month0 = draw_month_zero(players.type, players.product, players.ftd_day, players.ftd_month,
-                             tables, rng["month_zero"])
-    life = simulate_lifetimes(players.type, players.product, players.ftd_month, players.ftd_day,
-                              month0, tables, horizon, config.min_return_gap,
-                              config.return_gap_mean, rng["lifetimes"])
+    month0 = draw_month_zero(
+        players.type, players.product, players.ftd_day, players.ftd_month, tables, rng["month_zero"]
+    )
+    life = simulate_lifetimes(
+        players.type,
+        players.product,
+        players.ftd_month,
+        players.ftd_day,
+        month0,
+        tables,
+        horizon,
+        config.min_return_gap,
+        config.return_gap_mean,
+        rng["lifetimes"],
+    )
     rows = clean_rows(config, players, month0, life, tables, rng["money"])
     n_clean = rows.n
     export_rows = np.bincount(rows.player, minlength=players.n)
     if any(rate > 0 for rate in config.issues.values()):
-        context = ProblemContext(config.start_month, config.end_month, market.entry,
-                                 players.ftd_month, life.activity)
+        context = ProblemContext(
+            config.start_month, config.end_month, market.entry, players.ftd_month, life.activity
+        )
         rows = inject_problems(rows, context, config.issues, rng["problems"])
     rows = rows.sorted()
     labels = labels_for(market, tables, reference)
@@ -156,15 +194,17 @@ def simulate(config: SimulationConfig) -> SimulationResult:
 
     account_ids = _player_accounts(players)
     truth = {
-        "players": players_frame(config, market, tables, players, month0, life, export_rows,
-                                 account_ids),
-        "activity": pd.DataFrame({
-            "player_id": np.arange(players.n, dtype=np.int64),
-            "partner_id": np.array(market.partner_ids, dtype=object)[players.partner],
-            "account_id": account_ids,
-            "history": pd.Series(pd.arrays.ArrowExtensionArray(
-                history_strings(life.activity))),
-        }),
+        "players": players_frame(
+            config, market, tables, players, month0, life, export_rows, account_ids
+        ),
+        "activity": pd.DataFrame(
+            {
+                "player_id": np.arange(players.n, dtype=np.int64),
+                "partner_id": np.array(market.partner_ids, dtype=object)[players.partner],
+                "account_id": account_ids,
+                "history": pd.Series(pd.arrays.ArrowExtensionArray(history_strings(life.activity))),
+            }
+        ),
         "issues": issues_frame(rows, table.column("account_id").combine_chunks(), market),
         "type_effects": type_effects_frame(market, tables),
         "partner_states": partner_states_frame(market),
@@ -176,8 +216,7 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     return SimulationResult(config, table, truth, summary)
 
 
-def format_change(config: SimulationConfig, market: Market, rows: RowTable
-                  ) -> FormatChange | None:
+def format_change(config: SimulationConfig, market: Market, rows: RowTable) -> FormatChange | None:
     """The rows the configured format change applies to: its partner's (or every partner's)
     rows dated in or after its month; None when no change is configured."""
     if config.format_change_month is None:
@@ -193,9 +232,16 @@ def _player_accounts(players: Players) -> np.ndarray:
     return ids.to_numpy(zero_copy_only=False)
 
 
-def _summary(config: SimulationConfig, market: Market, horizon: int, players: Players,
-             export_rows: np.ndarray, n_clean: int, table: pa.Table,
-             truth: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def _summary(
+    config: SimulationConfig,
+    market: Market,
+    horizon: int,
+    players: Players,
+    export_rows: np.ndarray,
+    n_clean: int,
+    table: pa.Table,
+    truth: dict[str, pd.DataFrame],
+) -> dict[str, Any]:
     issues = truth["issues"]
     counts = issues["issue"].value_counts()
     return {
@@ -208,8 +254,9 @@ def _summary(config: SimulationConfig, market: Market, horizon: int, players: Pl
         "n_export_players": int((export_rows > 0).sum()),
         "n_clean_rows": int(n_clean),
         "n_export_rows": int(table.num_rows),
-        "issue_counts": {spec.name: int(counts.get(spec.name, 0))
-                         for spec in ISSUE_BY_CODE.values()},
+        "issue_counts": {
+            spec.name: int(counts.get(spec.name, 0)) for spec in ISSUE_BY_CODE.values()
+        },
     }
 
 
@@ -224,8 +271,12 @@ def default_truth_dir(out: str | Path) -> Path:
     return out.with_name(f"{out.name.split('.')[0]}.truth")
 
 
-def write_result(result: SimulationResult, out: str | Path, truth_dir: str | Path | None = None,
-                 with_truth: bool = True) -> tuple[Path, Path | None]:
+def write_result(
+    result: SimulationResult,
+    out: str | Path,
+    truth_dir: str | Path | None = None,
+    with_truth: bool = True,
+) -> tuple[Path, Path | None]:
     """Writes the export to `out` and, unless disabled, the truth to `truth_dir`
     (default: '<out without suffixes>.truth/' next to the export)."""
     out = Path(out)

@@ -16,19 +16,26 @@ REG_LAG_MAX = 365  # reg-to-FTD lag support: 0..365 days
 QP_LAG_MAX = 120  # FTD-to-first-bet lag support: 0..120 days
 
 
-def _bucket_pmf(same: float, short: float, week: float, size: int,
-                week_ratio: float, tail_ratio: float, week_end: int) -> np.ndarray:
+def _bucket_pmf(
+    same: float,
+    short: float,
+    week: float,
+    size: int,
+    week_ratio: float,
+    tail_ratio: float,
+    week_end: int,
+) -> np.ndarray:
     """pmf over 0..size-1: mass `same` at 0, `short` uniform on 1..3, `week` geometric on
     4..week_end, the rest geometric on week_end+1..size-1."""
     pmf = np.zeros(size)
     pmf[0] = same
     pmf[1:4] = short / 3.0
     week_w = week_ratio ** np.arange(week_end - 3)
-    pmf[4:week_end + 1] = week * week_w / week_w.sum()
+    pmf[4 : week_end + 1] = week * week_w / week_w.sum()
     rest = max(0.0, 1.0 - same - short - week)
     if week_end + 1 < size:
         tail_w = tail_ratio ** np.arange(size - week_end - 1)
-        pmf[week_end + 1:] = rest * tail_w / tail_w.sum()
+        pmf[week_end + 1 :] = rest * tail_w / tail_w.sum()
     return pmf / pmf.sum()
 
 
@@ -76,7 +83,8 @@ def build_tables(config: SimulationConfig, horizon: int) -> TypeTables:
     survival = np.ones((len(types), horizon + 1))
     for i, spec in enumerate(types):
         hazard = spec.hazard_floor + (spec.hazard_start - spec.hazard_floor) * np.exp(
-            -(t - 1) / spec.hazard_tau)
+            -(t - 1) / spec.hazard_tau
+        )
         if spec.hazard_rise_months > 0:  # a hump: low at first, peaking near R months
             hazard = hazard * np.minimum(1.0, t / spec.hazard_rise_months)
         survival[i, 1:] = np.cumprod(1.0 - hazard)
@@ -86,10 +94,15 @@ def build_tables(config: SimulationConfig, horizon: int) -> TypeTables:
         for j, product in enumerate(products):
             factor = season if product.sports_seasonal else np.ones(12)
             activity[i, j] = np.minimum(spec.activity_prob * factor, config.max_activity_prob)
-    reg_pmf = np.stack([_bucket_pmf(s.reg_same_day, s.reg_short, s.reg_week, REG_LAG_MAX + 1,
-                                    0.85, 0.99, 30) for s in types])
-    qp_pmf = np.stack([_bucket_pmf(s.qp_same_day, s.qp_short, 0.0, QP_LAG_MAX + 1,
-                                   0.9, 0.93, 3) for s in types])
+    reg_pmf = np.stack(
+        [
+            _bucket_pmf(s.reg_same_day, s.reg_short, s.reg_week, REG_LAG_MAX + 1, 0.85, 0.99, 30)
+            for s in types
+        ]
+    )
+    qp_pmf = np.stack(
+        [_bucket_pmf(s.qp_same_day, s.qp_short, 0.0, QP_LAG_MAX + 1, 0.9, 0.93, 3) for s in types]
+    )
 
     def arr(values: list[float]) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)
@@ -133,7 +146,7 @@ def sample_rows(cdf: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     n_rows, width = cdf.shape
     rows = np.asarray(rows, dtype=np.int64)
     flat = (cdf + np.arange(n_rows)[:, None]).ravel()
-    flat[width - 1::width] = np.arange(1, n_rows + 1)  # exact 1.0 at each row's end
+    flat[width - 1 :: width] = np.arange(1, n_rows + 1)  # exact 1.0 at each row's end
     k = np.searchsorted(flat, rows + u, side="right") - rows * width
     return np.clip(k, 0, width - 1)
 

@@ -64,8 +64,9 @@ def select_states(config: SimulationConfig, reference: Reference) -> tuple[str, 
     return tuple(sorted(set(chosen)))
 
 
-def build_market(config: SimulationConfig, reference: Reference, tables: TypeTables,
-                 rng: np.random.Generator) -> Market:
+def build_market(
+    config: SimulationConfig, reference: Reference, tables: TypeTables, rng: np.random.Generator
+) -> Market:
     """Draws partners (uneven sizes and footprints), entry months, channels, trackers and the
     random effects of the type and product logits."""
     states = select_states(config, reference)
@@ -76,8 +77,8 @@ def build_market(config: SimulationConfig, reference: Reference, tables: TypeTab
 
     rank = 1 + rng.permutation(n_p)  # size rank of partner i; ids are not ranked by size
     big = int(np.argmin(rank))
-    size = rank ** -config.partner_size_zipf * rng.lognormal(0.0, 0.3, n_p)
-    coverage = np.clip(0.95 * rank ** -0.7, 0.15, 1.0)
+    size = rank**-config.partner_size_zipf * rng.lognormal(0.0, 0.3, n_p)
+    coverage = np.clip(0.95 * rank**-0.7, 0.15, 1.0)
     p_in = np.clip(coverage[:, None] * np.sqrt(weight / weight.mean())[None, :], 0.0, 1.0)
     present = rng.random((n_p, n_s)) < p_in
     present[big] |= ~present.any(axis=0)  # every state: a partner
@@ -131,12 +132,23 @@ def build_market(config: SimulationConfig, reference: Reference, tables: TypeTab
         "product": tables.product_type_shift.copy(),
     }
     return Market(
-        state_codes=states, launch=launch, state_weight=weight, partner_ids=partner_ids,
-        partner_size=size, entry=entry, share=share, channel_ids=channel_ids,
-        channel_probs=channel_probs, tracker_ids=tracker_ids, tracker_channel=tracker_channel,
-        tracker_weight=tracker_weight, product_allowed=allowed,
-        product_channel_effect=product_channel, product_partner_effect=product_partner,
-        type_effects=effects)
+        state_codes=states,
+        launch=launch,
+        state_weight=weight,
+        partner_ids=partner_ids,
+        partner_size=size,
+        entry=entry,
+        share=share,
+        channel_ids=channel_ids,
+        channel_probs=channel_probs,
+        tracker_ids=tracker_ids,
+        tracker_channel=tracker_channel,
+        tracker_weight=tracker_weight,
+        product_allowed=allowed,
+        product_channel_effect=product_channel,
+        product_partner_effect=product_partner,
+        type_effects=effects,
+    )
 
 
 def ftd_intensity(config: SimulationConfig, market: Market) -> tuple[np.ndarray, np.ndarray]:
@@ -147,10 +159,13 @@ def ftd_intensity(config: SimulationConfig, market: Market) -> tuple[np.ndarray,
     since_entry = months[None, None, :] - market.entry[:, :, None]
     surge = 1.0 + config.launch_surge * np.exp(-since_launch / config.launch_surge_months)
     late = (market.entry > market.launch[None, :])[:, :, None]
-    ramp = 1.0 + np.where(late, config.entry_surge * np.exp(
-        -np.maximum(since_entry, 0) / config.entry_surge_months), 0.0)
+    ramp = 1.0 + np.where(
+        late,
+        config.entry_surge * np.exp(-np.maximum(since_entry, 0) / config.entry_surge_months),
+        0.0,
+    )
     season = np.asarray(config.ftd_seasonality)[calendar_month(months)][None, None, :]
-    level = (market.partner_size[:, None] * market.state_weight[None, :] * market.share)
+    level = market.partner_size[:, None] * market.state_weight[None, :] * market.share
     active = (market.entry[:, :, None] >= 0) & (since_entry >= 0)
     if config.new_players_only:
         active &= (months >= config.start_month)[None, None, :]
@@ -182,16 +197,30 @@ class Players:
         return self.ftd_day - self.reg_lag
 
 
-def type_logits(market: Market, tables: TypeTables, partner: np.ndarray, state: np.ndarray,
-                channel: np.ndarray, tracker: np.ndarray, product: np.ndarray) -> np.ndarray:
+def type_logits(
+    market: Market,
+    tables: TypeTables,
+    partner: np.ndarray,
+    state: np.ndarray,
+    channel: np.ndarray,
+    tracker: np.ndarray,
+    product: np.ndarray,
+) -> np.ndarray:
     """(n, T) type logits: base + partner + state + channel + tracker + product effects."""
     e = market.type_effects
-    return (tables.base_logit[None, :] + e["partner"][partner] + e["state"][state]
-            + e["channel"][channel] + e["tracker"][tracker] + e["product"][product])
+    return (
+        tables.base_logit[None, :]
+        + e["partner"][partner]
+        + e["state"][state]
+        + e["channel"][channel]
+        + e["tracker"][tracker]
+        + e["product"][product]
+    )
 
 
-def cohort_shift(config: SimulationConfig, market: Market, partner: np.ndarray,
-                 ftd_month: np.ndarray) -> np.ndarray:
+def cohort_shift(
+    config: SimulationConfig, market: Market, partner: np.ndarray, ftd_month: np.ndarray
+) -> np.ndarray:
     """(n, T) change of the type logits with the FTD cohort: a linear drift per year after
     `start`, plus the step of the injected mix shift from its month on (for its partner)."""
     n, n_t = partner.shape[0], len(config.types)
@@ -213,8 +242,9 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-def draw_players(config: SimulationConfig, market: Market, tables: TypeTables,
-                 rng: np.random.Generator) -> Players:
+def draw_players(
+    config: SimulationConfig, market: Market, tables: TypeTables, rng: np.random.Generator
+) -> Players:
     """FTD arrivals (multinomial over partner x state x month), sampling, then attributes."""
     months, intensity = ftd_intensity(config, market)
     n_p, n_s, n_m = intensity.shape
@@ -227,7 +257,8 @@ def draw_players(config: SimulationConfig, market: Market, tables: TypeTables,
     ftd_month = months[month_idx]
     n = cell.size
     ftd_day = month_first_day(ftd_month) + (rng.random(n) * days_in_month(ftd_month)).astype(
-        np.int64)
+        np.int64
+    )
 
     channel_cdf = np.cumsum(market.channel_probs, axis=1)
     channel = sample_rows(channel_cdf, partner, rng.random(n)).astype(np.int16)
@@ -238,14 +269,19 @@ def draw_players(config: SimulationConfig, market: Market, tables: TypeTables,
     cum_within = cum - np.concatenate([[0.0], cum])[starts][market.tracker_channel]
     key = cum_within + market.tracker_channel
     key[np.r_[starts[1:] - 1, key.size - 1]] = np.arange(1, len(market.channel_ids) + 1)
-    tracker = np.minimum(np.searchsorted(key, channel + rng.random(n), side="right"),
-                         key.size - 1).astype(np.int32)
+    tracker = np.minimum(
+        np.searchsorted(key, channel + rng.random(n), side="right"), key.size - 1
+    ).astype(np.int32)
 
-    product_logit = (tables.product_logit[None, :] + market.product_channel_effect[channel]
-                     + market.product_partner_effect[partner])
+    product_logit = (
+        tables.product_logit[None, :]
+        + market.product_channel_effect[channel]
+        + market.product_partner_effect[partner]
+    )
     product_logit = np.where(market.product_allowed[state], product_logit, -np.inf)
     product = np.argmax(product_logit + rng.gumbel(size=product_logit.shape), axis=1).astype(
-        np.int8)
+        np.int8
+    )
 
     logits = type_logits(market, tables, partner, state, channel, tracker, product)
     if config.has_mix_changes:
@@ -263,11 +299,19 @@ def draw_players(config: SimulationConfig, market: Market, tables: TypeTables,
     offset = np.concatenate([[0], csum])[first]
     account = np.empty(n, dtype=np.int64)
     account[order] = base[partner[order]] + csum - offset[partner[order]]
-    return Players(partner=partner.astype(np.int16), state=state.astype(np.int16),
-                   ftd_month=ftd_month.astype(np.int64), ftd_day=ftd_day,
-                   reg_lag=reg_lag.astype(np.int64), channel=channel, tracker=tracker,
-                   product=product, type_prob=prob, type=ptype.astype(np.int8),
-                   account_num=account)
+    return Players(
+        partner=partner.astype(np.int16),
+        state=state.astype(np.int16),
+        ftd_month=ftd_month.astype(np.int64),
+        ftd_day=ftd_day,
+        reg_lag=reg_lag.astype(np.int64),
+        channel=channel,
+        tracker=tracker,
+        product=product,
+        type_prob=prob,
+        type=ptype.astype(np.int8),
+        account_num=account,
+    )
 
 
 def _sample_categorical(prob: np.ndarray, u: np.ndarray) -> np.ndarray:

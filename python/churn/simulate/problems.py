@@ -30,40 +30,107 @@ class IssueSpec:
 
 
 ISSUES: tuple[IssueSpec, ...] = (
-    IssueSpec("duplicate_row", "extra_row", "error", "",
-              "an exact copy of a clean row, placed right after it"),
-    IssueSpec("activity_before_ftd", "extra_row", "error", "activity_month",
-              "an extra row 1-3 months before the player's FTD month (never before the window "
-              "start or the partner's entry into the state)"),
-    IssueSpec("missing_ftd_date", "player", "error", "ftd_date",
-              "ftd_date empty on every row of the player"),
-    IssueSpec("ftd_before_reg", "player", "error", "reg_date",
-              "reg_date 1-30 days after ftd_date on every row of the player"),
-    IssueSpec("qp_before_ftd", "player", "error", "qp_date",
-              "qp_date 1-20 days before ftd_date on every row of the player"),
+    IssueSpec(
+        "duplicate_row",
+        "extra_row",
+        "error",
+        "",
+        "an exact copy of a clean row, placed right after it",
+    ),
+    IssueSpec(
+        "activity_before_ftd",
+        "extra_row",
+        "error",
+        "activity_month",
+        "an extra row 1-3 months before the player's FTD month (never before the window "
+        "start or the partner's entry into the state)",
+    ),
+    IssueSpec(
+        "missing_ftd_date",
+        "player",
+        "error",
+        "ftd_date",
+        "ftd_date empty on every row of the player",
+    ),
+    IssueSpec(
+        "ftd_before_reg",
+        "player",
+        "error",
+        "reg_date",
+        "reg_date 1-30 days after ftd_date on every row of the player",
+    ),
+    IssueSpec(
+        "qp_before_ftd",
+        "player",
+        "error",
+        "qp_date",
+        "qp_date 1-20 days before ftd_date on every row of the player",
+    ),
     IssueSpec("missing_brand_id", "row", "error", "brand_id", "brand_id empty"),
-    IssueSpec("invalid_brand_id", "row", "error", "brand_id",
-              "brand_id not a state: XX, N/A, ZZ, USA or ??"),
-    IssueSpec("brand_id_variant", "row", "variant", "brand_id",
-              "state code in another case or padded with a space (' nj', 'Nj', 'NJ ')"),
-    IssueSpec("product_label_variant", "row", "variant", "player_reg_product",
-              "a seed synonym of the product with case, padding or '-'/'_' changes"),
-    IssueSpec("blank_tracker_id", "row", "anomaly", "tracker_id",
-              "tracker_id empty or only spaces"),
-    IssueSpec("negative_deposit", "row", "anomaly", "total_deposit",
-              "total_deposit negative (a reversal)"),
-    IssueSpec("all_zero_row", "extra_row", "anomaly", "",
-              "an extra row with 0.00 deposit, handle and NGR in a month the player was "
-              "inactive (after FTD, inside the window)"),
-    IssueSpec("test_account", "account", "error", "account_id",
-              "an internal test account: id TEST_nnnn or a normal-looking id; every row has a "
-              "deposit >= 10,000,000.00"),
-    IssueSpec("after_export_month", "extra_row", "error", "activity_month",
-              "an extra row dated 1-3 months after the export month"),
-    IssueSpec("unparseable_date", "row", "error", "",
-              "one date column holds 31/02/2023, n/a, 2023-02-30, 00/00/0000 or 2023/13/45"),
-    IssueSpec("unparseable_amount", "row", "error", "",
-              "one amount column holds 1,2O0.00, n/a, 12.5.00, 1.234,56 or #VALUE!"),
+    IssueSpec(
+        "invalid_brand_id",
+        "row",
+        "error",
+        "brand_id",
+        "brand_id not a state: XX, N/A, ZZ, USA or ??",
+    ),
+    IssueSpec(
+        "brand_id_variant",
+        "row",
+        "variant",
+        "brand_id",
+        "state code in another case or padded with a space (' nj', 'Nj', 'NJ ')",
+    ),
+    IssueSpec(
+        "product_label_variant",
+        "row",
+        "variant",
+        "player_reg_product",
+        "a seed synonym of the product with case, padding or '-'/'_' changes",
+    ),
+    IssueSpec(
+        "blank_tracker_id", "row", "anomaly", "tracker_id", "tracker_id empty or only spaces"
+    ),
+    IssueSpec(
+        "negative_deposit", "row", "anomaly", "total_deposit", "total_deposit negative (a reversal)"
+    ),
+    IssueSpec(
+        "all_zero_row",
+        "extra_row",
+        "anomaly",
+        "",
+        "an extra row with 0.00 deposit, handle and NGR in a month the player was "
+        "inactive (after FTD, inside the window)",
+    ),
+    IssueSpec(
+        "test_account",
+        "account",
+        "error",
+        "account_id",
+        "an internal test account: id TEST_nnnn or a normal-looking id; every row has a "
+        "deposit >= 10,000,000.00",
+    ),
+    IssueSpec(
+        "after_export_month",
+        "extra_row",
+        "error",
+        "activity_month",
+        "an extra row dated 1-3 months after the export month",
+    ),
+    IssueSpec(
+        "unparseable_date",
+        "row",
+        "error",
+        "",
+        "one date column holds 31/02/2023, n/a, 2023-02-30, 00/00/0000 or 2023/13/45",
+    ),
+    IssueSpec(
+        "unparseable_amount",
+        "row",
+        "error",
+        "",
+        "one amount column holds 1,2O0.00, n/a, 12.5.00, 1.234,56 or #VALUE!",
+    ),
 )
 ISSUE_CODE: dict[str, int] = {spec.name: i + 1 for i, spec in enumerate(ISSUES)}
 ISSUE_BY_CODE: dict[int, IssueSpec] = {i + 1: spec for i, spec in enumerate(ISSUES)}
@@ -78,8 +145,15 @@ AMOUNT_COLUMNS = ("total_deposit", "total_handle", "total_ngr")
 
 def brand_variants(code: str) -> list[str]:
     """Case and padding variants of a state code that upper(trim()) maps back to it."""
-    return [code.lower(), code.title(), f" {code}", f"{code} ", f" {code.lower()}",
-            f"{code.lower()} ", f" {code.title()}"]
+    return [
+        code.lower(),
+        code.title(),
+        f" {code}",
+        f"{code} ",
+        f" {code.lower()}",
+        f"{code.lower()} ",
+        f" {code.title()}",
+    ]
 
 
 def label_variants(raw_labels: list[str], canonical: str) -> list[str]:
@@ -93,9 +167,11 @@ def label_variants(raw_labels: list[str], canonical: str) -> list[str]:
         if raw.startswith("i") and len(raw) > 1:
             cases.add("i" + raw[1:].title())
         for text in cases:
-            seps = [text] if len(words) == 1 else [text, text.replace(" ", "_"),
-                                                   text.replace(" ", "-"),
-                                                   text.replace(" ", "  ")]
+            seps = (
+                [text]
+                if len(words) == 1
+                else [text, text.replace(" ", "_"), text.replace(" ", "-"), text.replace(" ", "  ")]
+            )
             for spelled in seps:
                 out.update({spelled, f" {spelled}", f"{spelled} "})
     out.discard(canonical)
@@ -124,8 +200,9 @@ def _pick(rng: np.random.Generator, pool: np.ndarray, k: int) -> np.ndarray:
     return np.sort(rng.choice(pool, k, replace=False))
 
 
-def inject_problems(rows: RowTable, ctx: ProblemContext, rates: IssueRates,
-                    rng: np.random.Generator) -> RowTable:
+def inject_problems(
+    rows: RowTable, ctx: ProblemContext, rates: IssueRates, rng: np.random.Generator
+) -> RowTable:
     """Marks issues on `rows` in place (applying numeric corruptions) and returns them with the
     extra rows appended."""
     n_clean = rows.n
@@ -135,12 +212,15 @@ def inject_problems(rows: RowTable, ctx: ProblemContext, rates: IssueRates,
     order = rng.permutation(players)
     n_missing = _count(rates["missing_ftd_date"], players.size)
     n_reg = _count(rates["ftd_before_reg"], players.size)
-    missing, reg = order[:n_missing], order[n_missing:n_missing + n_reg]
-    rest = order[n_missing + n_reg:]
+    missing, reg = order[:n_missing], order[n_missing : n_missing + n_reg]
+    rest = order[n_missing + n_reg :]
     has_qp = np.unique(rows.player[rows.qp_day != NO_DAY])
     qp = _pick(rng, np.intersect1d(rest, has_qp), _count(rates["qp_before_ftd"], players.size))
-    for name, chosen in (("missing_ftd_date", missing), ("ftd_before_reg", reg),
-                         ("qp_before_ftd", qp)):
+    for name, chosen in (
+        ("missing_ftd_date", missing),
+        ("ftd_before_reg", reg),
+        ("qp_before_ftd", qp),
+    ):
         chosen = np.sort(chosen)
         mask = np.isin(rows.player, chosen)
         rows.issue[mask] = ISSUE_CODE[name]
@@ -155,14 +235,21 @@ def inject_problems(rows: RowTable, ctx: ProblemContext, rates: IssueRates,
 
     # Row-level issues, on disjoint clean rows.
     eligible = np.flatnonzero(rows.issue == 0)
-    row_issues = ("missing_brand_id", "invalid_brand_id", "brand_id_variant",
-                  "product_label_variant", "blank_tracker_id", "negative_deposit",
-                  "unparseable_date", "unparseable_amount")
+    row_issues = (
+        "missing_brand_id",
+        "invalid_brand_id",
+        "brand_id_variant",
+        "product_label_variant",
+        "blank_tracker_id",
+        "negative_deposit",
+        "unparseable_date",
+        "unparseable_amount",
+    )
     counts = [_count(rates[name], n_clean) for name in row_issues]
     picked = rng.permutation(_pick(rng, eligible, sum(counts)))
     bounds = np.cumsum([0, *counts])
     for i, name in enumerate(row_issues):
-        idx = np.sort(picked[bounds[i]:bounds[i + 1]])
+        idx = np.sort(picked[bounds[i] : bounds[i + 1]])
         rows.issue[idx] = ISSUE_CODE[name]
         rows.issue_arg[idx] = rng.integers(0, 1 << 20, idx.size)
         if name == "negative_deposit":
@@ -194,8 +281,9 @@ def _small_amounts(extra: RowTable, rng: np.random.Generator) -> None:
     extra.ngr[:] = np.rint(extra.handle * rng.normal(0.07, 0.3, n)).astype(np.int64)
 
 
-def _before_ftd(rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int,
-                rng: np.random.Generator) -> RowTable:
+def _before_ftd(
+    rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int, rng: np.random.Generator
+) -> RowTable:
     ftd_month = ctx.ftd_month[rows.player]
     floor = np.maximum(ctx.start_month, ctx.entry[rows.partner, rows.state])
     room = np.minimum(ftd_month - floor, 3)
@@ -206,8 +294,9 @@ def _before_ftd(rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int,
     return extra
 
 
-def _all_zero(rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int,
-              rng: np.random.Generator) -> RowTable:
+def _all_zero(
+    rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int, rng: np.random.Generator
+) -> RowTable:
     """Extra zero rows in distinct (player, month) pairs where the player was inactive."""
     pool = np.flatnonzero(clean)
     horizon = ctx.activity.shape[0]
@@ -244,23 +333,24 @@ def _all_zero(rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int,
     return extra
 
 
-def _after_end(rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int,
-               rng: np.random.Generator) -> RowTable:
+def _after_end(
+    rows: RowTable, ctx: ProblemContext, clean: np.ndarray, k: int, rng: np.random.Generator
+) -> RowTable:
     src = _pick(rng, np.flatnonzero(clean & (rows.month == ctx.end_month)), k)
     extra = _mark(rows.take(src), "after_export_month")
     extra.month += rng.choice(np.array([1, 2, 3]), src.size, p=[0.6, 0.3, 0.1])
     return extra
 
 
-def _duplicates(rows: RowTable, clean: np.ndarray, k: int,
-                rng: np.random.Generator) -> RowTable:
+def _duplicates(rows: RowTable, clean: np.ndarray, k: int, rng: np.random.Generator) -> RowTable:
     extra = _mark(rows.take(_pick(rng, np.flatnonzero(clean), k)), "duplicate_row")
     extra.copy_rank[:] = 1
     return extra
 
 
-def _test_accounts(rows: RowTable, ctx: ProblemContext, rate: float,
-                   rng: np.random.Generator) -> RowTable:
+def _test_accounts(
+    rows: RowTable, ctx: ProblemContext, rate: float, rng: np.random.Generator
+) -> RowTable:
     """A few internal accounts per partner with absurd amounts on every row."""
     if rate <= 0:
         return _mark(rows.take(np.empty(0, dtype=np.int64)), "test_account")

@@ -48,11 +48,16 @@ class RowTable:
     @staticmethod
     def concat(tables: list[RowTable]) -> RowTable:
         """Rows of all tables, in order."""
-        return RowTable(**{f.name: np.concatenate([getattr(t, f.name) for t in tables])
-                           for f in dataclasses.fields(RowTable)})
+        return RowTable(
+            **{
+                f.name: np.concatenate([getattr(t, f.name) for t in tables])
+                for f in dataclasses.fields(RowTable)
+            }
+        )
 
     def sorted(self) -> RowTable:
         """Export order: partner, month, account, then an exact copy after its original."""
-        order = np.lexsort((self.copy_rank, self.account_num, self.account_test, self.month,
-                            self.partner))
+        order = np.lexsort(
+            (self.copy_rank, self.account_num, self.account_test, self.month, self.partner)
+        )
         return self.take(order)

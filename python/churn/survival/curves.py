@@ -167,10 +167,12 @@ class Tails:
     def none(cls, n: int) -> Tails:
         """n curves without a tail (filled in per group by the callers)."""
         return cls(
-            np.full(n, -1), np.full(n, "none", dtype=object),
+            np.full(n, -1),
+            np.full(n, "none", dtype=object),
             np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
             np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
-            np.zeros((n, len(CANDIDATES))), np.zeros((n, len(CANDIDATES))),
+            np.zeros((n, len(CANDIDATES))),
+            np.zeros((n, len(CANDIDATES))),
         )
 
 
@@ -214,8 +216,12 @@ def assemble(
     raw_survival[:, 0] = 1.0
     raw_var = np.nan_to_num(dense("raw_greenwood_sum", 0.0))
     log_var = pooled_log_variance(
-        survival, np.where(is_extrapolated, 0, effective_at_risk),
-        np.where(is_extrapolated, 0, effective_events), level_var, raw_survival, raw_var,
+        survival,
+        np.where(is_extrapolated, 0, effective_at_risk),
+        np.where(is_extrapolated, 0, effective_events),
+        level_var,
+        raw_survival,
+        raw_var,
     )
     lower, upper = _log_log_band(survival, log_var)
 
@@ -319,8 +325,14 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
                 cutoff[k] = json.loads(fit.get("cutoff_params") or "{}")
                 if bool(fit["is_chosen"]) and np.isfinite(params[k, : len(names)]).all():
                     chosen = k
-        tails[key] = {"chosen": chosen, "params": params, "covariance": cov, "weight": weight,
-                      "rate": rate, "cutoff": cutoff}
+        tails[key] = {
+            "chosen": chosen,
+            "params": params,
+            "covariance": cov,
+            "weight": weight,
+            "rate": rate,
+            "cutoff": cutoff,
+        }
     return tails
 
 
@@ -363,7 +375,10 @@ def _curve_tails(fits: pd.DataFrame):
                 method = f"{method} (group tail)"
             out.chosen[i], out.method[i] = tail["chosen"], method
             out.params[i], out.covariance[i], out.weight[i], out.error_rate[i] = (
-                tail["params"], tail["covariance"], tail["weight"], tail["rate"]
+                tail["params"],
+                tail["covariance"],
+                tail["weight"],
+                tail["rate"],
             )
         return out
 
@@ -389,8 +404,16 @@ def columns_frame(table, columns: list[str], optional: tuple[str, ...] = ()) -> 
 
 
 INPUT_COLUMNS = [
-    "month_number", "n_players", "n_at_risk", "n_events", "n_censored", "pooled_hazard",
-    "pooling_weight", "prior_strength_months", "relative_risk_log_variance", "raw_survival",
+    "month_number",
+    "n_players",
+    "n_at_risk",
+    "n_events",
+    "n_censored",
+    "pooled_hazard",
+    "pooling_weight",
+    "prior_strength_months",
+    "relative_risk_log_variance",
+    "raw_survival",
     "raw_greenwood_sum",
 ]
 
@@ -412,11 +435,24 @@ def assemble_curves(curve_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFr
     return conform(out, CURVE_SCHEMA)
 
 
-_FIT_COLUMNS = [*GROUP_KEYS, "model", "status", "params", "param_covariance", "cutoff_params",
-                "choice_weight", "backtest_log_error_rate", "is_chosen"]
+_FIT_COLUMNS = [
+    *GROUP_KEYS,
+    "model",
+    "status",
+    "params",
+    "param_covariance",
+    "cutoff_params",
+    "choice_weight",
+    "backtest_log_error_rate",
+    "is_chosen",
+]
 # Without them a tail band has only the anchor's variance (e.g. fits rebuilt by hand).
-_OPTIONAL_FIT_COLUMNS = ("param_covariance", "cutoff_params", "choice_weight",
-                         "backtest_log_error_rate")
+_OPTIONAL_FIT_COLUMNS = (
+    "param_covariance",
+    "cutoff_params",
+    "choice_weight",
+    "backtest_log_error_rate",
+)
 
 
 def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFrame:
@@ -433,8 +469,9 @@ def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFram
     own = {key for key, tail in tails.items() if tail["chosen"] >= 0}
     train = train[[tuple(k) in own for k in train[GROUP_KEYS].itertuples(index=False)]]
     if train.empty:
-        return conform(pd.DataFrame(columns=[c for c, _ in BACKTEST_CURVE_SCHEMA]),
-                       BACKTEST_CURVE_SCHEMA)
+        return conform(
+            pd.DataFrame(columns=[c for c, _ in BACKTEST_CURVE_SCHEMA]), BACKTEST_CURVE_SCHEMA
+        )
 
     def tails_for(curves: pd.DataFrame) -> Tails:
         n = len(curves)
@@ -453,8 +490,8 @@ def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFram
         return out
 
     out, _ = assemble(train, keys, tails_for, max_month)
-    out["model"] = out[GROUP_KEYS].apply(tuple, axis=1).map(
-        lambda key: CANDIDATES[tails[key]["chosen"]]
+    out["model"] = (
+        out[GROUP_KEYS].apply(tuple, axis=1).map(lambda key: CANDIDATES[tails[key]["chosen"]])
     )
     realised = frame[(frame["role"] == "holdout") & (frame["cutoff_offset_months"] > 0)]
     realised = realised[[*keys, "month_number", "survival"]].rename(

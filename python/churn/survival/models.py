@@ -506,7 +506,10 @@ class _Cells:
         position[keep] = np.arange(keep.size)
         mask = position[self.row] >= 0
         return _Cells(
-            position[self.row[mask]], self.month[mask], self.at_risk[mask], self.events[mask],
+            position[self.row[mask]],
+            self.month[mask],
+            self.at_risk[mask],
+            self.events[mask],
             keep.size,
         )
 
@@ -783,6 +786,4 @@ def simulate_durations(
             raise ValueError("censor_at must be >= entry")
         event = true_t <= c
         duration = np.where(event, true_t, c)
-    return pd.DataFrame(
-        {"entry": e, "duration": duration, "event": event, "true_duration": true_t}
-    )
+    return pd.DataFrame({"entry": e, "duration": duration, "event": event, "true_duration": true_t})

@@ -142,8 +142,9 @@ def choose_model(table: pd.DataFrame, min_events: int = MIN_EVENTS) -> tuple[str
     if ok.empty:
         return None, "no model fitted: use the parent curve"
     order = {name: i for i, name in enumerate(DEFAULT_MODELS)}
-    ok = ok.assign(simplicity=[(n, order.get(m, 99)) for n, m in zip(ok["n_params"], ok["model"],
-                                                                      strict=True)])
+    ok = ok.assign(
+        simplicity=[(n, order.get(m, 99)) for n, m in zip(ok["n_params"], ok["model"], strict=True)]
+    )
     scored = ok[(ok["n_backtest_months"] > 0) & np.isfinite(ok["backtest_mae"])]
     if not scored.empty:
         best = scored["backtest_mae"].min()
@@ -188,8 +189,17 @@ def fit_tail_models(
     rows: role 'train' (pooled hazards per cutoff offset) and role 'holdout' (the Kaplan-Meier
     the export showed for the same cohorts per offset).
     """
-    columns = [*GROUP_KEYS, "role", "cutoff_offset_months", "month_number", "n_at_risk",
-               "n_events", "pooled_hazard", "prior_strength_months", "survival"]
+    columns = [
+        *GROUP_KEYS,
+        "role",
+        "cutoff_offset_months",
+        "month_number",
+        "n_at_risk",
+        "n_events",
+        "pooled_hazard",
+        "prior_strength_months",
+        "survival",
+    ]
     frame = columns_frame(fit_inputs, columns)
     if frame.empty:
         return conform(pd.DataFrame(columns=[c for c, _ in FITS_SCHEMA]), FITS_SCHEMA)
@@ -220,16 +230,17 @@ def fit_tail_models(
     scored = fit_rows.reset_index().merge(holdout, on=[*GROUP_KEYS, "cutoff_offset_months"])
     scored_row = scored["index"].to_numpy()
     scored_month = scored["month_number"].to_numpy(float)
-    keep = (scored_month > last_month[scored_row]) & np.isfinite(
-        scored["survival"].to_numpy(float)
-    )
+    keep = (scored_month > last_month[scored_row]) & np.isfinite(scored["survival"].to_numpy(float))
     scored_row, scored_month = scored_row[keep], scored_month[keep]
     realised = scored["survival"].to_numpy(float)[keep]
     errors = {}
     for name, fit in fits.items():
         predicted = anchored_tail(
-            MODELS[name](), fit.params[scored_row], anchor[scored_row],
-            last_month[scored_row].astype(float), scored_month[:, None],
+            MODELS[name](),
+            fit.params[scored_row],
+            anchor[scored_row],
+            last_month[scored_row].astype(float),
+            scored_month[:, None],
         )[:, 0]
         error = predicted - realised
         valid = np.isfinite(error)
@@ -237,8 +248,13 @@ def fit_tail_models(
             log_error = np.log(predicted) - np.log(realised)
         positive = valid & np.isfinite(log_error)
         horizon = scored_month - last_month[scored_row]
-        errors[name] = (scored_row[valid], error[valid], scored_row[positive],
-                        log_error[positive] ** 2, horizon[positive])
+        errors[name] = (
+            scored_row[valid],
+            error[valid],
+            scored_row[positive],
+            log_error[positive] ** 2,
+            horizon[positive],
+        )
 
     # Candidate rows at the export (offset 0) with their backtest over all cutoffs.
     out = []
@@ -306,8 +322,14 @@ def fit_tail_models(
         table["choice_reason"] = np.where(table["is_chosen"], reason, None)
         if chosen is None:
             # The status row that says why the group uses its parent's tail.
-            parent = {"group": g, "model": "parent", "status": "ok", "is_chosen": True,
-                      "choice_reason": reason, "n_events": int(table["n_events"].iloc[0])}
+            parent = {
+                "group": g,
+                "model": "parent",
+                "status": "ok",
+                "is_chosen": True,
+                "choice_reason": reason,
+                "n_events": int(table["n_events"].iloc[0]),
+            }
             table = pd.concat([table, pd.DataFrame([parent])], ignore_index=True)
         results.append(table)
     result = pd.concat(results, ignore_index=True)

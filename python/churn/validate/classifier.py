@@ -138,14 +138,17 @@ def report(evaluation: pd.DataFrame, test: pd.DataFrame, seed: int) -> None:
     )
 
 
-
 def money_features(frame: pd.DataFrame) -> np.ndarray:
     """First-month money as a logistic regression sees it: log deposit, log handle, signed log
     NGR (amounts are heavy-tailed)."""
     deposit, handle, ngr = (frame[c].fillna(0.0).to_numpy(float) for c in MONEY_COLUMNS)
-    return np.column_stack([np.log1p(np.maximum(deposit, 0.0)),
-                            np.log1p(np.maximum(handle, 0.0)),
-                            np.sign(ngr) * np.log1p(np.abs(ngr))])
+    return np.column_stack(
+        [
+            np.log1p(np.maximum(deposit, 0.0)),
+            np.log1p(np.maximum(handle, 0.0)),
+            np.sign(ngr) * np.log1p(np.abs(ngr)),
+        ]
+    )
 
 
 def money_logistic(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
@@ -159,8 +162,7 @@ def money_logistic(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
 def worst_cohort(test: pd.DataFrame, column: str) -> tuple[float | None, str, int]:
     """The largest |mean probability - observed rate| over FTD cohorts of enough test players:
     (gap, cohort month, number of cohorts)."""
-    grouped = test.groupby("ftd_month").agg(
-        n=("y", "size"), p=(column, "mean"), rate=("y", "mean"))
+    grouped = test.groupby("ftd_month").agg(n=("y", "size"), p=(column, "mean"), rate=("y", "mean"))
     grouped = grouped[grouped["n"] >= MIN_COHORT_PLAYERS]
     if grouped.empty:
         return None, "", 0
@@ -194,8 +196,7 @@ def classifier_figures(test: pd.DataFrame, train: pd.DataFrame) -> dict[str, flo
     if len(labelled) and labelled["is_quick_churn"].nunique() == 2:
         baseline = money_logistic(labelled, test)
         figures["money_logistic_auc"] = float(weighted_roc_auc(y, baseline))
-        figures["auc_gain_vs_money_logistic"] = (figures["model_auc"]
-                                                 - figures["money_logistic_auc"])
+        figures["auc_gain_vs_money_logistic"] = figures["model_auc"] - figures["money_logistic_auc"]
     return figures
 
 
@@ -219,14 +220,18 @@ def regime_figures(run: RegimeRun, details: bool = False) -> dict[str, float | N
     if scores["quick_churn_probability"].isna().all():
         status = ""
         if run.has_table("marts.churn_classifier_evaluation"):
-            status = "; ".join(run.frame(
-                "select distinct status from marts.churn_classifier_evaluation")["status"])
-        print(f"    seed {run.config.seed}: no model was trained ({status or 'no status'}); "
-              "every probability is null")
+            status = "; ".join(
+                run.frame("select distinct status from marts.churn_classifier_evaluation")["status"]
+            )
+        print(
+            f"    seed {run.config.seed}: no model was trained ({status or 'no status'}); "
+            "every probability is null"
+        )
         return {"model_trained": 0.0}
     truth = run.result.truth["players"][[*KEYS, "bayes_p_quick_churn", "quick_churn"]]
-    test = scores[scores["data_split"] == "test"].merge(truth, on=KEYS, how="inner",
-                                                        validate="one_to_one")
+    test = scores[scores["data_split"] == "test"].merge(
+        truth, on=KEYS, how="inner", validate="one_to_one"
+    )
     # Sorted, so resamples and fits do not depend on the order the warehouse returned.
     test = test.sort_values(KEYS).reset_index(drop=True)
     test["y"] = test["is_quick_churn"].astype(int)
@@ -247,15 +252,19 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.description = __doc__
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     add_run_arguments(parser)
-    parser.add_argument("--details", action="store_true",
-                        help="also print each run's candidate models and paired AUC gains")
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="also print each run's candidate models and paired AUC gains",
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Runs the chosen regimes; returns 0 when they ran (the verdicts are in the tables)."""
-    validate_regimes(args, "classifier", TARGETS,
-                     lambda run: regime_figures(run, details=args.details))
+    validate_regimes(
+        args, "classifier", TARGETS, lambda run: regime_figures(run, details=args.details)
+    )
     return 0
 
 

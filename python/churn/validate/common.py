@@ -24,8 +24,12 @@ from churn.warehouse import DbtRun, run_dbt
 
 DEFAULT_SEEDS = (1, 2)
 # One build for both validations; cautious: leave out tests of models outside the selection.
-BUILD_SELECTION = ["+churn_survival_curves", "+churn_survival_summary", "+churn_quick_scores",
-                   "+dq_quarantine"]
+BUILD_SELECTION = [
+    "+churn_survival_curves",
+    "+churn_survival_summary",
+    "+churn_quick_scores",
+    "+dq_quarantine",
+]
 # The Bayes probability of the truth is for H = 3, K = 3 at decision month 0.
 BUILD_VARS = {"quick_churn_months": 3, "churn_inactive_months": 3, "decision_month": 0}
 
@@ -43,24 +47,41 @@ def seeds_list(text: str) -> tuple[int, ...]:
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """--regime / --all, the seeds, the size overrides and the work folder."""
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--regime", choices=list(REGIMES), default="baseline",
-                       help="the data regime to validate on (default baseline); "
-                       + "; ".join(f"{r.name}: {r.description}" for r in REGIMES.values()))
-    which.add_argument("--all", action="store_true",
-                       help="every validated regime: " + ", ".join(validated_regimes()))
-    parser.add_argument("--seeds", type=seeds_list, default=DEFAULT_SEEDS,
-                        help="simulation seeds, comma separated (default 1,2)")
+    which.add_argument(
+        "--regime",
+        choices=list(REGIMES),
+        default="baseline",
+        help="the data regime to validate on (default baseline); "
+        + "; ".join(f"{r.name}: {r.description}" for r in REGIMES.values()),
+    )
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every validated regime: " + ", ".join(validated_regimes()),
+    )
+    parser.add_argument(
+        "--seeds",
+        type=seeds_list,
+        default=DEFAULT_SEEDS,
+        help="simulation seeds, comma separated (default 1,2)",
+    )
     parser.add_argument("--players", type=int, help="override the regime's simulated players")
     parser.add_argument("--partners", type=int, help="override the regime's partners")
     parser.add_argument("--states", type=int, help="override the regime's number of states")
     parser.add_argument("--start", help="override the first month of data (YYYY-MM)")
     parser.add_argument("--end", help="override the export month (YYYY-MM)")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="keep the warehouses here, one folder per regime and seed, and "
-                        "reuse a folder already built with the same settings")
-    parser.add_argument("--no-build", action="store_true",
-                        help="only report the regimes and seeds already built in --workdir "
-                        "(the others show n/a)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the warehouses here, one folder per regime and seed, and "
+        "reuse a folder already built with the same settings",
+    )
+    parser.add_argument(
+        "--no-build",
+        action="store_true",
+        help="only report the regimes and seeds already built in --workdir (the others show n/a)",
+    )
 
 
 def regimes_of(args: argparse.Namespace) -> list[Regime]:
@@ -70,8 +91,13 @@ def regimes_of(args: argparse.Namespace) -> list[Regime]:
 def config_for(reg: Regime, seed: int, args: argparse.Namespace) -> SimulationConfig:
     """The regime's validation config for one seed, with the command line's overrides."""
     overrides = {"seed": seed}
-    for option, knob in (("players", "n_players"), ("partners", "n_partners"),
-                         ("states", "states"), ("start", "start"), ("end", "end")):
+    for option, knob in (
+        ("players", "n_players"),
+        ("partners", "n_partners"),
+        ("states", "states"),
+        ("start", "start"),
+        ("end", "end"),
+    ):
         if getattr(args, option) is not None:
             overrides[knob] = getattr(args, option)
     return reg.config(**overrides)
@@ -94,7 +120,9 @@ class RegimeRun:
         with duckdb.connect(str(self.build.database), read_only=True) as connection:
             found = connection.execute(
                 "select count(*) from information_schema.tables "
-                "where table_schema = ? and table_name = ?", [schema, name]).fetchone()
+                "where table_schema = ? and table_name = ?",
+                [schema, name],
+            ).fetchone()
         return bool(found and found[0])
 
     def frame(self, sql: str) -> pd.DataFrame:
@@ -102,25 +130,35 @@ class RegimeRun:
 
     def failures(self) -> list[str]:
         """Nodes the dbt build reported as failed or erroring (one line each)."""
-        return [line.strip() for line in self.build.output.splitlines()
-                if re.search(r"\b(ERROR|FAIL)\b", line) and " of " in line][:10]
+        return [
+            line.strip()
+            for line in self.build.output.splitlines()
+            if re.search(r"\b(ERROR|FAIL)\b", line) and " of " in line
+        ][:10]
 
 
 def _digest(config: SimulationConfig) -> str:
-    text = json.dumps({"config": config.to_dict(), "selection": BUILD_SELECTION,
-                       "vars": BUILD_VARS}, sort_keys=True, default=str)
+    text = json.dumps(
+        {"config": config.to_dict(), "selection": BUILD_SELECTION, "vars": BUILD_VARS},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def run_regime(reg: Regime, config: SimulationConfig, root: Path, build: bool = True
-               ) -> RegimeRun | None:
+def run_regime(
+    reg: Regime, config: SimulationConfig, root: Path, build: bool = True
+) -> RegimeRun | None:
     """Simulates the config and builds the warehouse on it, unless `root` already holds a
     completed build of exactly these settings (then only the truth is simulated again).
     Without `build`, a config not built yet gives None."""
     workdir = root / f"{reg.name}-seed{config.seed}-{_digest(config)}"
     marker = workdir / "build.json"
-    done = (marker.exists() and (workdir / "churn.duckdb").exists()
-            and json.loads(marker.read_text())["returncode"] >= 0)  # < 0: dbt was killed
+    done = (
+        marker.exists()
+        and (workdir / "churn.duckdb").exists()
+        and json.loads(marker.read_text())["returncode"] >= 0
+    )  # < 0: dbt was killed
     if not done and not build:
         print(f"  {reg.name} seed {config.seed}: not built yet in {root} (--no-build)")
         return None
@@ -137,27 +175,37 @@ def run_regime(reg: Regime, config: SimulationConfig, root: Path, build: bool = 
     for _attempt in range(2):  # a build killed from outside (signal) is run once more
         build = run_dbt(
             ["build", "--select", *BUILD_SELECTION, "--indirect-selection", "cautious"],
-            workdir, {"raw_activity_path": str(export), **BUILD_VARS,
-                      "classifier_artifact_dir": str(workdir / "artifacts")})
+            workdir,
+            {
+                "raw_activity_path": str(export),
+                **BUILD_VARS,
+                "classifier_artifact_dir": str(workdir / "artifacts"),
+            },
+        )
         if build.returncode >= 0:
             break
-        print(f"  {reg.name} seed {config.seed}: dbt was stopped by signal "
-              f"{-build.returncode}; building again")
+        print(
+            f"  {reg.name} seed {config.seed}: dbt was stopped by signal "
+            f"{-build.returncode}; building again"
+        )
     marker.write_text(json.dumps({"returncode": build.returncode, "output": build.output[-20000:]}))
     seconds = time.perf_counter() - started
     s = result.summary
-    print(f"  {reg.name} seed {config.seed}: {s['n_export_players']:,} players in the export, "
-          f"{s['n_export_rows']:,} rows ({s['window'][0]}..{s['window'][1]}, "
-          f"{len(s['partners'])} partners, {len(s['states'])} states); simulated and built in "
-          f"{seconds:.0f} s, dbt exit code {build.returncode} ({workdir})")
+    print(
+        f"  {reg.name} seed {config.seed}: {s['n_export_players']:,} players in the export, "
+        f"{s['n_export_rows']:,} rows ({s['window'][0]}..{s['window'][1]}, "
+        f"{len(s['partners'])} partners, {len(s['states'])} states); simulated and built in "
+        f"{seconds:.0f} s, dbt exit code {build.returncode} ({workdir})"
+    )
     return RegimeRun(reg, config, result, build, seconds)
 
 
 FigureFunction = Callable[[RegimeRun], dict[str, float | None]]
 
 
-def validate_regimes(args: argparse.Namespace, what: str, targets: Sequence[Target],
-                     figures_of: FigureFunction) -> dict[str, pd.DataFrame]:
+def validate_regimes(
+    args: argparse.Namespace, what: str, targets: Sequence[Target], figures_of: FigureFunction
+) -> dict[str, pd.DataFrame]:
     """Runs every chosen regime on every seed and prints its judged table; returns the tables."""
     root = args.workdir or Path(tempfile.mkdtemp(prefix=f"churn-validate-{what}-"))
     tables = {}
@@ -174,7 +222,8 @@ def validate_regimes(args: argparse.Namespace, what: str, targets: Sequence[Targ
         tables[reg.name] = table
     if len(tables) > 1:
         print(f"\n== {what} · verdicts by regime")
-        summary = pd.DataFrame({name: t.set_index("figure")["verdict"]
-                                for name, t in tables.items()})
+        summary = pd.DataFrame(
+            {name: t.set_index("figure")["verdict"] for name, t in tables.items()}
+        )
         print(summary.to_string())
     return tables

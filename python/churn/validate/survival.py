@@ -43,21 +43,29 @@ MIN_PARTITIONS = 10
 TARGETS: list[Target] = [
     Target("partitions_2000_plus", "partitions of 2,000+ players", low=MIN_PARTITIONS, digits=0),
     Target("observed_mae_2000_plus", "observed-range MAE, 2,000+ players", high=0.01),
-    Target("pooled_to_raw_2000_plus", "pooled / raw KM error, 2,000+ players", high=1.0,
-           digits=3),
+    Target("pooled_to_raw_2000_plus", "pooled / raw KM error, 2,000+ players", high=1.0, digits=3),
     Target("partitions_100_300", "partitions of 100-300 players", low=MIN_PARTITIONS, digits=0),
-    Target("pooled_to_raw_100_300", "pooled / raw KM error, 100-300 players", high=0.7,
-           digits=3),
-    Target("partitions_tail", "partitions (100+) with month 60 extrapolated", low=MIN_PARTITIONS,
-           digits=0),
+    Target("pooled_to_raw_100_300", "pooled / raw KM error, 100-300 players", high=0.7, digits=3),
+    Target(
+        "partitions_tail",
+        "partitions (100+) with month 60 extrapolated",
+        low=MIN_PARTITIONS,
+        digits=0,
+    ),
     Target("relative_error_s36", "relative error of S(36)", high=0.10, digits=3),
     Target("relative_error_s60", "relative error of S(60)", high=0.15, digits=3),
     Target("relative_error_rmst60", "relative error of RMST(60)", high=0.05, digits=3),
     Target("coverage_observed", "95% band coverage, observed months", *COVERAGE, digits=3),
-    Target("coverage_extrapolated", "95% band coverage, extrapolated months", *COVERAGE,
-           digits=3),
-    *[Target(f"coverage_beyond_{lo}_{hi}", f"  coverage {lo}-{hi} months beyond the data",
-             *COVERAGE, digits=3) for lo, hi in BEYOND_BINS],
+    Target("coverage_extrapolated", "95% band coverage, extrapolated months", *COVERAGE, digits=3),
+    *[
+        Target(
+            f"coverage_beyond_{lo}_{hi}",
+            f"  coverage {lo}-{hi} months beyond the data",
+            *COVERAGE,
+            digits=3,
+        )
+        for lo, hi in BEYOND_BINS
+    ],
     Target("coverage_rmst60", "95% band coverage of RMST(60)", *COVERAGE, digits=3),
 ]
 
@@ -127,8 +135,9 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def survival_figures(joined: pd.DataFrame, rmst_bands: pd.DataFrame | None = None
-                     ) -> dict[str, float | None]:
+def survival_figures(
+    joined: pd.DataFrame, rmst_bands: pd.DataFrame | None = None
+) -> dict[str, float | None]:
     """Every survival figure from the curve rows joined with the truth (see `compare`).
 
     `rmst_bands` (partner_id, geo, lower, upper) are the model's RMST(60) bands, if it has any.
@@ -138,7 +147,8 @@ def survival_figures(joined: pd.DataFrame, rmst_bands: pd.DataFrame | None = Non
     per_partition = observed.groupby(keys).agg(
         n_players=("n_players", "first"),
         mae=("error_expected", "mean"),
-        raw_mae=("raw_error_expected", "mean"))
+        raw_mae=("raw_error_expected", "mean"),
+    )
     per_partition["band"] = per_partition["n_players"].map(size_band)
     large = per_partition[per_partition["band"] == "2000+"]
     small = per_partition[per_partition["band"] == "100-300"]
@@ -150,10 +160,12 @@ def survival_figures(joined: pd.DataFrame, rmst_bands: pd.DataFrame | None = Non
         "pooled_to_raw_100_300": _ratio(_mean(small["mae"]), _mean(small["raw_mae"])),
     }
 
-    wide = joined.pivot_table(index=keys, columns="month_number",
-                              values=["survival", "expected"], aggfunc="first")
-    month_60_extrapolated = joined[joined["month_number"] == MAX_MONTH].groupby(keys)[
-        "is_extrapolated"].first()
+    wide = joined.pivot_table(
+        index=keys, columns="month_number", values=["survival", "expected"], aggfunc="first"
+    )
+    month_60_extrapolated = (
+        joined[joined["month_number"] == MAX_MONTH].groupby(keys)["is_extrapolated"].first()
+    )
     sizes = joined.groupby(keys)["n_players"].first()
     tail = month_60_extrapolated[month_60_extrapolated & (sizes >= MIN_TAIL_PLAYERS)].index
     figures["partitions_tail"] = float(len(tail))
@@ -161,35 +173,41 @@ def survival_figures(joined: pd.DataFrame, rmst_bands: pd.DataFrame | None = Non
         model, truth = wide["survival"].loc[tail], wide["expected"].loc[tail]
         for month in (36, 60):
             figures[f"relative_error_s{month}"] = float(
-                ((model[month] - truth[month]).abs() / truth[month]).mean())
+                ((model[month] - truth[month]).abs() / truth[month]).mean()
+            )
         months = list(range(RMST_MONTHS))
         rmst_model, rmst_truth = model[months].sum(axis=1), truth[months].sum(axis=1)
         figures["relative_error_rmst60"] = float(
-            ((rmst_model - rmst_truth).abs() / rmst_truth).mean())
+            ((rmst_model - rmst_truth).abs() / rmst_truth).mean()
+        )
     figures["coverage_observed"] = _mean(observed["covered_expected"])
 
     last_observed = joined[~joined["is_extrapolated"]].groupby(keys)["month_number"].max()
     extrapolated = joined[joined["is_extrapolated"]].merge(
-        last_observed.rename("last_observed").reset_index(), on=keys)
+        last_observed.rename("last_observed").reset_index(), on=keys
+    )
     beyond = extrapolated["month_number"] - extrapolated["last_observed"]
     figures["coverage_extrapolated"] = _mean(extrapolated["covered_expected"])
     for lo, hi in BEYOND_BINS:
         figures[f"coverage_beyond_{lo}_{hi}"] = _mean(
-            extrapolated.loc[beyond.between(lo, hi), "covered_expected"])
+            extrapolated.loc[beyond.between(lo, hi), "covered_expected"]
+        )
 
     if rmst_bands is not None and len(rmst_bands):
         truth_rmst = wide["expected"][list(range(RMST_MONTHS))].sum(axis=1).rename("truth")
         bands = rmst_bands.merge(truth_rmst.reset_index(), on=keys)
-        figures["coverage_rmst60"] = _mean(bands["truth"].between(bands["lower"],
-                                                                  bands["upper"]))
+        figures["coverage_rmst60"] = _mean(bands["truth"].between(bands["lower"], bands["upper"]))
     return figures
 
 
 def rmst_band_columns(columns: list[str]) -> tuple[str, str] | None:
     """The summary's lower and upper RMST(60) band columns, if the model has them."""
+
     def find(side: str) -> str | None:
-        return next((c for c in columns
-                     if re.fullmatch(rf"rmst_?60\w*_{side}|rmst\w*_{side}_?60", c)), None)
+        return next(
+            (c for c in columns if re.fullmatch(rf"rmst_?60\w*_{side}|rmst\w*_{side}_?60", c)), None
+        )
+
     lower, upper = find("lower"), find("upper")
     return (lower, upper) if lower and upper else None
 
@@ -210,7 +228,8 @@ def regime_figures(run: RegimeRun) -> dict[str, float | None]:
         columns={"month": "month_number", "survival": "realised"}
     )[["partner_id", "geo", "month_number", "realised"]]
     truth = expected_curves(truth_players, f"{run.config.end}-01").merge(
-        realised, on=["partner_id", "geo", "month_number"])
+        realised, on=["partner_id", "geo", "month_number"]
+    )
     rmst_bands = None
     if run.has_table("marts.churn_survival_summary"):
         columns = run.frame("select * from marts.churn_survival_summary limit 0").columns

@@ -37,8 +37,7 @@ class Target:
         """True / False for a number, None for a missing value."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
-        return (self.low is None or value >= self.low) and (
-            self.high is None or value <= self.high)
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
     @property
     def text(self) -> str:
@@ -70,8 +69,7 @@ def verdict(target: Target, values: Sequence[float | None]) -> str:
     return MET
 
 
-def judge(targets: Sequence[Target], figures: Mapping[str, Sequence[float | None]]
-          ) -> pd.DataFrame:
+def judge(targets: Sequence[Target], figures: Mapping[str, Sequence[float | None]]) -> pd.DataFrame:
     """One row per target: its label, each seed's value (text), the target and the verdict.
 
     `figures` maps a target name to its values, one per seed, in seed order."""
@@ -80,9 +78,14 @@ def judge(targets: Sequence[Target], figures: Mapping[str, Sequence[float | None
     for target in targets:
         values = list(figures.get(target.name, []))
         values += [None] * (n_seeds - len(values))
-        rows.append({"figure": target.label,
-                     **{f"run {i + 1}": target.format(v) for i, v in enumerate(values)},
-                     "target": target.text, "verdict": verdict(target, values)})
+        rows.append(
+            {
+                "figure": target.label,
+                **{f"run {i + 1}": target.format(v) for i, v in enumerate(values)},
+                "target": target.text,
+                "verdict": verdict(target, values),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -91,9 +94,15 @@ def format_table(table: pd.DataFrame, seeds: Sequence[int]) -> str:
     renamed = table.rename(columns={f"run {i + 1}": f"seed {s}" for i, s in enumerate(seeds)})
     widths = {c: max(len(str(c)), *(len(str(v)) for v in renamed[c])) for c in renamed.columns}
     lines = []
-    for row in [dict(zip(renamed.columns, renamed.columns, strict=True)),
-                *renamed.to_dict("records")]:
-        cells = [str(row[c]).ljust(widths[c]) if c in ("figure", "target", "verdict")
-                 else str(row[c]).rjust(widths[c]) for c in renamed.columns]
+    for row in [
+        dict(zip(renamed.columns, renamed.columns, strict=True)),
+        *renamed.to_dict("records"),
+    ]:
+        cells = [
+            str(row[c]).ljust(widths[c])
+            if c in ("figure", "target", "verdict")
+            else str(row[c]).rjust(widths[c])
+            for c in renamed.columns
+        ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)

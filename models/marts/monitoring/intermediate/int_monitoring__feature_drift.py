@@ -6,11 +6,18 @@ from churn.monitoring.history import MonitoringSettings, feature_drift
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = MonitoringSettings.from_meta({
-        name: dbt.config.meta_get(name)
-        for name in ["quick_churn_months", "churn_inactive_months", "decision_month",
-                     "psi_threshold", "drift_min_players"]
-    })
+    settings = MonitoringSettings.from_meta(
+        {
+            name: dbt.config.meta_get(name)
+            for name in [
+                "quick_churn_months",
+                "churn_inactive_months",
+                "decision_month",
+                "psi_threshold",
+                "drift_min_players",
+            ]
+        }
+    )
     features = dbt.ref("int_classifier__features").df()
     labels = dbt.ref("int_classifier__labels").df()
     scores = dbt.ref("churn_quick_scores").df()

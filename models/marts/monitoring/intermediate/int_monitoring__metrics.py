@@ -7,11 +7,20 @@ from churn.monitoring.history import MonitoringSettings, prospective_metrics
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = MonitoringSettings.from_meta({
-        name: dbt.config.meta_get(name)
-        for name in ["quick_churn_months", "churn_inactive_months", "decision_month",
-                     "drift_min_players", "calibration_tolerance", "bootstrap_samples", "seed"]
-    })
+    settings = MonitoringSettings.from_meta(
+        {
+            name: dbt.config.meta_get(name)
+            for name in [
+                "quick_churn_months",
+                "churn_inactive_months",
+                "decision_month",
+                "drift_min_players",
+                "calibration_tolerance",
+                "bootstrap_samples",
+                "seed",
+            ]
+        }
+    )
     score_history = dbt.ref("churn_score_history").df()
     labels = dbt.ref("int_classifier__labels").df()
     evaluation = dbt.ref("churn_classifier_evaluation").df()
