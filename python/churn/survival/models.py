@@ -474,6 +474,11 @@ MIXTURE_MODELS: tuple[str, ...] = ("sbg", "bdw")
 # ---- the batched optimiser -----------------------------------------------------------------------
 
 
+def _offsets(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """Start of each row's run of cells in a non-decreasing row array, and the end."""
+    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+
+
 @dataclass(frozen=True)
 class _Cells:
     """The non-empty life-table cells of a batch of rows, row by row in month order.
@@ -488,6 +493,7 @@ class _Cells:
     at_risk: np.ndarray  # (K, 1)
     events: np.ndarray  # (K, 1)
     n_rows: int
+    offsets: np.ndarray  # (R + 1,) row r's cells are offsets[r]:offsets[r + 1]
 
     @classmethod
     def from_dense(cls, at_risk: np.ndarray, events: np.ndarray) -> _Cells:
@@ -498,19 +504,25 @@ class _Cells:
             at_risk[rows, columns][:, None],
             events[rows, columns][:, None],
             at_risk.shape[0],
+            _offsets(rows, at_risk.shape[0]),
         )
 
     def subset(self, keep: np.ndarray) -> _Cells:
-        """The cells of rows `keep` (sorted row indices), renumbered 0..len(keep)-1."""
-        position = np.full(self.n_rows, -1)
-        position[keep] = np.arange(keep.size)
-        mask = position[self.row] >= 0
+        """The cells of rows `keep` (sorted row indices), renumbered 0..len(keep)-1.
+
+        Gathered from each row's slice, so the cost follows the rows kept, not all cells: the
+        optimiser takes a subset every iteration while its active rows dwindle."""
+        lengths = np.diff(self.offsets)[keep]
+        total = int(lengths.sum())
+        new_offsets = np.concatenate([[0], np.cumsum(lengths)])
+        cells = np.repeat(self.offsets[keep] - new_offsets[:-1], lengths) + np.arange(total)
         return _Cells(
-            position[self.row[mask]],
-            self.month[mask],
-            self.at_risk[mask],
-            self.events[mask],
+            np.repeat(np.arange(keep.size), lengths),
+            self.month[cells],
+            self.at_risk[cells],
+            self.events[cells],
             keep.size,
+            new_offsets,
         )
 
     def log_likelihood(self, model: DiscreteSurvivalModel, params: np.ndarray) -> np.ndarray:
@@ -534,9 +546,14 @@ def _objective(
 
 
 def _derivatives(
-    model: DiscreteSurvivalModel, x: np.ndarray, cells: _Cells, scale: np.ndarray
+    model: DiscreteSurvivalModel,
+    x: np.ndarray,
+    cells: _Cells,
+    scale: np.ndarray,
+    centre: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Objective, gradient and Hessian per row by central and second differences.
+    """Objective, gradient and Hessian per row by central and second differences; `centre`,
+    the objective at x when the caller has it, saves one evaluation.
 
     One step size serves both: the gradient's truncation error (~1e-9 of the scaled
     objective) moves the optimum's log-likelihood by far less than the fit tolerance.
@@ -547,7 +564,7 @@ def _derivatives(
 
     rows, n_params = x.shape
     eye = np.eye(n_params) * _STEP
-    centre = f(x)
+    centre = f(x) if centre is None else centre
     gradient = np.empty((rows, n_params))
     hessian = np.empty((rows, n_params, n_params))
     up = np.empty((rows, n_params))
@@ -612,7 +629,8 @@ def _minimise(
             break
         part = cells.subset(active) if active.size < rows else cells
         xa, sa = x[active], scale[active]
-        fa, ga, ha = _derivatives(model, xa, part, sa)
+        # value holds each row's objective at x (a row's value never depends on the others).
+        fa, ga, ha = _derivatives(model, xa, part, sa, value[active])
         pinned = ((xa - lo < 1e-9) & (ga > 0)) | ((hi - xa < 1e-9) & (ga < 0))
         free = ~pinned
         _, predicted = _newton_step(ga, ha, free, np.zeros(active.size))

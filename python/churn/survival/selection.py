@@ -130,54 +130,106 @@ def fit_candidates(
     return fits
 
 
-def choose_model(table: pd.DataFrame, min_events: int = MIN_EVENTS) -> tuple[str | None, str]:
-    """The chosen model of one group's candidate rows and why; None means the parent's tail.
+def _simplicity(table: pd.DataFrame) -> np.ndarray:
+    """Rank of simplicity per candidate row: fewer parameters first, then DEFAULT_MODELS order."""
+    order = {name: i for i, name in enumerate(DEFAULT_MODELS)}
+    rank = table["model"].map(order).fillna(99).to_numpy(float)
+    return table["n_params"].to_numpy(float) * 100.0 + rank
+
+
+def _pick(group: np.ndarray, eligible: np.ndarray, value: np.ndarray, tie: float, rank, n: int):
+    """Per group, the eligible row (index or -1) with the lowest rank among those whose value is
+    within `tie` of the group's lowest eligible value."""
+    best = np.full(n, np.inf)
+    np.minimum.at(best, group[eligible], value[eligible])
+    tied = eligible & (value <= best[group] + tie)
+    rows = np.flatnonzero(tied)
+    # Lowest rank first, then the first row: the candidate the tie rule names.
+    rows = rows[np.lexsort((rows, rank[rows], group[rows]))]
+    pick = np.full(n, -1)
+    first = np.r_[True, group[rows][1:] != group[rows][:-1]] if rows.size else rows.astype(bool)
+    pick[group[rows][first]] = rows[first]
+    return pick
+
+
+def choose_models(
+    table: pd.DataFrame, min_events: int = MIN_EVENTS
+) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen candidate row of every group (index into `table`, -1: the parent's tail) and
+    why, for candidate rows of many groups (column `group`, 0..n-1) at once.
 
     Lowest backtest MAE, where MAEs within MAE_TIE of the best are a tie that the simplest
     model wins (fewer parameters, then the DEFAULT_MODELS order); no backtest months: lowest
     AIC among the mixture models, with the same tie rule. No rounding anywhere."""
-    if table["n_events"].max() < min_events:
-        return None, TOO_FEW_EVENTS
-    ok = table[(table["status"] == "ok") & np.isfinite(table["aic"])]
-    if ok.empty:
-        return None, "no model fitted: use the parent curve"
-    order = {name: i for i, name in enumerate(DEFAULT_MODELS)}
-    ok = ok.assign(
-        simplicity=[(n, order.get(m, 99)) for n, m in zip(ok["n_params"], ok["model"], strict=True)]
-    )
-    scored = ok[(ok["n_backtest_months"] > 0) & np.isfinite(ok["backtest_mae"])]
-    if not scored.empty:
-        best = scored["backtest_mae"].min()
-        tied = scored[scored["backtest_mae"] <= best + MAE_TIE].sort_values("simplicity")
-        pick = tied.iloc[0]
-        return str(pick["model"]), (
-            f"lowest backtest MAE {pick['backtest_mae']:.4f} over {int(pick['n_backtest_months'])} "
-            f"extrapolated months (within {MAE_TIE:g} of the best, the simplest)"
-        )
-    pool = ok[ok["model"].isin(MIXTURE_MODELS)]
-    reason = "no backtest months: lowest AIC among mixture models (sBG/BdW)"
-    if pool.empty:
-        pool = ok
-        reason = "no backtest months and no mixture model fitted: lowest AIC among fitted models"
-    best = pool["aic"].min()
-    pick = pool[pool["aic"] <= best + AIC_TIE].sort_values("simplicity").iloc[0]
-    return str(pick["model"]), reason
+    group = table["group"].to_numpy(np.int64)
+    n = int(group.max()) + 1 if group.size else 0
+    aic = table["aic"].to_numpy(float)
+    mae = table["backtest_mae"].to_numpy(float)
+    months = table["n_backtest_months"].to_numpy(float)
+    rank = _simplicity(table)
+    ok = (table["status"] == "ok").to_numpy() & np.isfinite(aic)
+    events = np.full(n, -np.inf)
+    np.maximum.at(events, group, table["n_events"].to_numpy(float))
+    scored = ok & (months > 0) & np.isfinite(mae)
+    by_mae = _pick(group, scored, mae, MAE_TIE, rank, n)
+    mixture = ok & table["model"].isin(MIXTURE_MODELS).to_numpy()
+    has_mixture = np.zeros(n, dtype=bool)
+    has_mixture[group[mixture]] = True
+    pool = np.where(has_mixture[group], mixture, ok)
+    by_aic = _pick(group, pool, aic, AIC_TIE, rank, n)
+    has_ok = np.zeros(n, dtype=bool)
+    has_ok[group[ok]] = True
+
+    chosen = np.where(by_mae >= 0, by_mae, by_aic)
+    reasons = np.full(n, "", dtype=object)
+    for g in range(n):
+        if events[g] < min_events:
+            chosen[g], reasons[g] = -1, TOO_FEW_EVENTS
+        elif not has_ok[g]:
+            chosen[g], reasons[g] = -1, "no model fitted: use the parent curve"
+        elif by_mae[g] >= 0:
+            r = by_mae[g]
+            reasons[g] = (
+                f"lowest backtest MAE {mae[r]:.4f} over {int(months[r])} "
+                f"extrapolated months (within {MAE_TIE:g} of the best, the simplest)"
+            )
+        elif has_mixture[g]:
+            reasons[g] = "no backtest months: lowest AIC among mixture models (sBG/BdW)"
+        else:
+            reasons[g] = (
+                "no backtest months and no mixture model fitted: lowest AIC among fitted models"
+            )
+    return chosen, reasons
 
 
-def _choice_weights(table: pd.DataFrame) -> np.ndarray:
-    """How much each fitted candidate counts in the tail band: inverse backtest MSE (a forecast
-    combination weight), or Akaike weights where nothing was backtested; sums to 1."""
-    ok = (table["status"] == "ok").to_numpy() & np.isfinite(table["aic"].to_numpy(float))
+def choose_model(table: pd.DataFrame, min_events: int = MIN_EVENTS) -> tuple[str | None, str]:
+    """The chosen model of one group's candidate rows and why; None means the parent's tail
+    (choose_models for a single group)."""
+    table = table.reset_index(drop=True).assign(group=0)
+    chosen, reasons = choose_models(table, min_events)
+    return (None if chosen[0] < 0 else str(table["model"].iloc[chosen[0]])), str(reasons[0])
+
+
+def choice_weights(table: pd.DataFrame) -> np.ndarray:
+    """How much each fitted candidate counts in its group's tail band: inverse backtest MSE (a
+    forecast combination weight), or Akaike weights where the group has nothing backtested;
+    sums to 1 per group (column `group`, 0..n-1)."""
+    group = table["group"].to_numpy(np.int64)
+    n = int(group.max()) + 1 if group.size else 0
+    aic = table["aic"].to_numpy(float)
+    ok = (table["status"] == "ok").to_numpy() & np.isfinite(aic)
     mse = table["backtest_rmse"].to_numpy(float) ** 2
     scored = ok & (table["n_backtest_months"].to_numpy(float) > 0) & np.isfinite(mse)
-    weights = np.zeros(len(table))
-    if scored.any():
-        weights[scored] = 1.0 / np.maximum(mse[scored], 1e-12)
-    elif ok.any():
-        aic = table["aic"].to_numpy(float)
-        weights[ok] = np.exp(-0.5 * (aic[ok] - aic[ok].min()))
-    total = weights.sum()
-    return weights / total if total > 0 else weights
+    any_scored = np.bincount(group[scored], minlength=n) > 0
+    best_aic = np.full(n, np.inf)
+    np.minimum.at(best_aic, group[ok], aic[ok])
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inverse_mse = 1.0 / np.maximum(mse, 1e-12)
+        akaike = np.exp(-0.5 * (aic - best_aic[group]))
+    weights = np.where(any_scored[group], np.where(scored, inverse_mse, 0.0), 0.0)
+    weights = np.where(~any_scored[group] & ok, akaike, weights)
+    total = np.bincount(group, weights, minlength=n)[group]
+    return np.where(total > 0, weights / np.where(total > 0, total, 1.0), weights)
 
 
 def fit_tail_models(
@@ -313,26 +365,29 @@ def fit_tail_models(
     )
     candidates["n_events"] = candidates["n_events"].fillna(0).astype(int)
 
-    results = []
-    for g, table in candidates.groupby("group", sort=True):
-        table = table.reset_index(drop=True)
-        chosen, reason = choose_model(table, min_events)
-        table["choice_weight"] = _choice_weights(table)
-        table["is_chosen"] = table["model"] == chosen
-        table["choice_reason"] = np.where(table["is_chosen"], reason, None)
-        if chosen is None:
-            # The status row that says why the group uses its parent's tail.
-            parent = {
-                "group": g,
-                "model": "parent",
-                "status": "ok",
-                "is_chosen": True,
-                "choice_reason": reason,
-                "n_events": int(table["n_events"].iloc[0]),
-            }
-            table = pd.concat([table, pd.DataFrame([parent])], ignore_index=True)
-        results.append(table)
-    result = pd.concat(results, ignore_index=True)
+    # Every group's choice and weights at once; a group without a tail of its own gets a
+    # status row (model 'parent') after its candidates that says why.
+    candidates = candidates.sort_values("group", kind="stable").reset_index(drop=True)
+    chosen, reasons = choose_models(candidates, min_events)
+    candidates["choice_weight"] = choice_weights(candidates)
+    is_chosen = np.zeros(len(candidates), dtype=bool)
+    is_chosen[chosen[chosen >= 0]] = True
+    candidates["is_chosen"] = is_chosen
+    candidates["choice_reason"] = np.where(is_chosen, reasons[candidates["group"].to_numpy()], None)
+    to_parent = np.flatnonzero(chosen < 0)
+    first_events = candidates.groupby("group", sort=True)["n_events"].first()
+    parents = pd.DataFrame(
+        {
+            "group": to_parent,
+            "model": "parent",
+            "status": "ok",
+            "is_chosen": True,
+            "choice_reason": reasons[to_parent],
+            "n_events": first_events.reindex(to_parent).to_numpy(),
+        }
+    )
+    result = pd.concat([candidates, parents], ignore_index=True)
+    result = result.sort_values("group", kind="stable").reset_index(drop=True)
     result = pd.concat(
         [groups.iloc[result["group"].to_numpy()].reset_index(drop=True), result], axis=1
     )
