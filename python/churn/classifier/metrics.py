@@ -46,12 +46,8 @@ def _ranked_counts(
     return positive, negative
 
 
-def weighted_roc_auc(labels, scores, weights=None) -> np.ndarray:
-    """ROC-AUC (ties count one half); `weights` may be 2-d (one row per resample). NaN if a
-    class is absent."""
-    y, p = _as_arrays(labels, scores)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-    positive, negative = _ranked_counts(y, p, w)
+def _roc_auc(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """ROC-AUC from _ranked_counts (ties count one half); NaN if a class is absent."""
     # Negatives with a strictly lower score than each group: those in later (lower-score) groups.
     negatives_below = negative.sum(axis=-1, keepdims=True) - np.cumsum(negative, axis=-1)
     concordant = (positive * (negatives_below + 0.5 * negative)).sum(axis=-1)
@@ -60,11 +56,8 @@ def weighted_roc_auc(labels, scores, weights=None) -> np.ndarray:
         return np.where(total > 0, concordant / np.where(total > 0, total, 1), np.nan)
 
 
-def weighted_average_precision(labels, scores, weights=None) -> np.ndarray:
-    """Average precision (area under the precision-recall step curve, as scikit-learn's)."""
-    y, p = _as_arrays(labels, scores)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-    positive, negative = _ranked_counts(y, p, w)
+def _average_precision(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """Average precision from _ranked_counts (the precision-recall step curve's area)."""
     true_positives = np.cumsum(positive, axis=-1)
     flagged = true_positives + np.cumsum(negative, axis=-1)
     total_positive = positive.sum(axis=-1)
@@ -74,6 +67,23 @@ def weighted_average_precision(labels, scores, weights=None) -> np.ndarray:
             total_positive > 0, total_positive, 1
         )
     return np.where(total_positive > 0, value, np.nan)
+
+
+def _counts(labels, scores, weights) -> tuple[np.ndarray, np.ndarray]:
+    y, p = _as_arrays(labels, scores)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    return _ranked_counts(y, p, w)
+
+
+def weighted_roc_auc(labels, scores, weights=None) -> np.ndarray:
+    """ROC-AUC (ties count one half); `weights` may be 2-d (one row per resample). NaN if a
+    class is absent."""
+    return _roc_auc(*_counts(labels, scores, weights))
+
+
+def weighted_average_precision(labels, scores, weights=None) -> np.ndarray:
+    """Average precision (area under the precision-recall step curve, as scikit-learn's)."""
+    return _average_precision(*_counts(labels, scores, weights))
 
 
 def stable_seed(seed: int, *parts: object) -> int:
@@ -209,9 +219,11 @@ def evaluate_slice(
     draws = np.full(0, np.nan)
     auc_interval = ap_interval = (float("nan"), float("nan"))
     if weights is not None and len(weights):
-        draws = weighted_roc_auc(y, p, weights)
+        # One sort and one set of per-score counts serve both bootstrap metrics.
+        counts = _ranked_counts(y, p, np.asarray(weights, dtype=float))
+        draws = _roc_auc(*counts)
         auc_interval = percentile_interval(draws)
-        ap_interval = percentile_interval(weighted_average_precision(y, p, weights))
+        ap_interval = percentile_interval(_average_precision(*counts))
     slope, intercept = calibration_slope_intercept(y, p)
     lift, capture = top_decile(y, p)
     metrics = SliceMetrics(

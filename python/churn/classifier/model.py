@@ -98,12 +98,12 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         }
         chain = estimators.submodel_keys(inputs["partner_id"], inputs["partition_key"], self.grain)
         # Coarse to fine: partner sub-models first, then partitions.
+        # One group-by per level (row positions per key), not a scan of every row per key.
         for keys in reversed(chain[:-1]):
-            for key in sorted(set(keys)):
-                rows = (keys == key).to_numpy()
+            for key, rows in sorted(keys.groupby(keys.to_numpy()).indices.items()):
                 if estimators.is_trainable(labels[rows], int(self.min_submodel_players), folds):
                     submodels[key] = estimators.fit_calibrated(
-                        self.algorithm, seed, inputs[rows], labels[rows], folds
+                        self.algorithm, seed, inputs.iloc[rows], labels[rows], folds
                     )
         self.submodels_ = submodels
         self.classes_ = np.array([0, 1])
