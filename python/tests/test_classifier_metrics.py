@@ -124,3 +124,17 @@ def test_calibration_slope_on_extreme_scores_leaks_no_overflow_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         calibration_slope_intercept(y, p)
+
+
+def test_bootstrap_blocks_bound_memory_without_changing_a_resample(scored, monkeypatch):
+    from churn.classifier import metrics
+
+    y, p = scored
+    weights = poisson_bootstrap_weights(len(y), 50, seed=11)
+    whole, whole_draws = evaluate_slice(y, p, weights)
+    # Seven resamples per block: 50 resamples in eight blocks, the last one short.
+    monkeypatch.setattr(metrics, "BOOTSTRAP_BLOCK", 7 * len(y))
+    blocked, blocked_draws = evaluate_slice(y, p, weights)
+    np.testing.assert_array_equal(blocked_draws, whole_draws)
+    assert blocked == whole
+    assert np.array_equal(blocked_draws, weighted_roc_auc(y, p, weights))

@@ -268,3 +268,23 @@ def test_vectorised_survival_equals_one_group_at_a_time(name):
     assert together.shape == (2, 61)
     for g in range(2):
         np.testing.assert_allclose(together[g], model.survival(months, params[g]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_a_subset_of_rows_keeps_each_rows_log_likelihood(name):
+    # The optimiser narrows its cells to the rows still moving; a row's value must not change.
+    from churn.survival.models import _Cells
+
+    rng = np.random.default_rng(5)
+    at_risk = np.where(rng.random((7, 12)) < 0.7, rng.integers(1, 500, (7, 12)), 0).astype(float)
+    events = np.floor(at_risk * rng.random((7, 12)) * 0.3)
+    model = MODELS[name]()
+    params = np.tile(np.array(PARAMS[name], dtype=float), (7, 1)) * rng.uniform(0.5, 2, (7, 1))
+    keep = np.array([1, 2, 5, 6])
+    subset = _Cells.from_dense(at_risk, events).subset(keep)
+    direct = _Cells.from_dense(at_risk[keep], events[keep])
+    assert np.array_equal(subset.row, direct.row)
+    assert np.array_equal(subset.offsets, direct.offsets)
+    np.testing.assert_array_equal(
+        subset.log_likelihood(model, params[keep]), direct.log_likelihood(model, params[keep])
+    )

@@ -18,6 +18,8 @@ from scipy.special import expit
 EPSILON = 1e-6
 N_CALIBRATION_BINS = 10
 CONFIDENCE = 0.95
+# Bootstrap weights evaluated together (resamples x players): about 32 MB per float64 array.
+BOOTSTRAP_BLOCK = 1 << 22
 
 
 def _as_arrays(labels, scores) -> tuple[np.ndarray, np.ndarray]:
@@ -219,11 +221,19 @@ def evaluate_slice(
     draws = np.full(0, np.nan)
     auc_interval = ap_interval = (float("nan"), float("nan"))
     if weights is not None and len(weights):
-        # One sort and one set of per-score counts serve both bootstrap metrics.
-        counts = _ranked_counts(y, p, np.asarray(weights, dtype=float))
-        draws = _roc_auc(*counts)
+        auc_draws, ap_draws = [], []
+        # Resamples in blocks of about BOOTSTRAP_BLOCK weights: memory stays bounded on a slice
+        # of a million players, and each resample's value is the same however they are blocked.
+        block = max(1, BOOTSTRAP_BLOCK // max(n, 1))
+        for start in range(0, len(weights), block):
+            chunk = np.asarray(weights[start : start + block], dtype=float)
+            # One sort and one set of per-score counts serve both bootstrap metrics.
+            counts = _ranked_counts(y, p, chunk)
+            auc_draws.append(_roc_auc(*counts))
+            ap_draws.append(_average_precision(*counts))
+        draws = np.concatenate(auc_draws)
         auc_interval = percentile_interval(draws)
-        ap_interval = percentile_interval(_average_precision(*counts))
+        ap_interval = percentile_interval(np.concatenate(ap_draws))
     slope, intercept = calibration_slope_intercept(y, p)
     lift, capture = top_decile(y, p)
     metrics = SliceMetrics(
