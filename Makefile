@@ -1,14 +1,13 @@
 # `make build` installs what building needs, builds the warehouse (on the bundled sample, or on
 # your export with RAW=...) and writes the docs; `make test` installs the test tools and runs
-# pytest and every dbt test in folders of its own, never in warehouse/. `make help` lists the rest.
+# pytest, which runs every dbt test in folders of its own, never in warehouse/. `make help` lists
+# the rest.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 # The warehouse `make build` writes and `make report` / `make serve-docs` read.
 DATABASE ?= warehouse/churn.duckdb
-# Where `make test` builds: its own warehouse, exports, artifacts, dbt target and logs.
-TEST_DIR ?= target/make-test
 
 # Run on your own export: make build RAW=path/to/export.csv [PARTNER=P07] [EXPORT_MONTH=2024-12-01]
 RAW ?=
@@ -58,7 +57,7 @@ UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyp
 
 help:
 	@echo "make build [RAW=export.csv PARTNER=P07 EXPORT_MONTH=2024-12-01]  build the warehouse and docs"
-	@echo "make test           pytest and every dbt test, in $(TEST_DIR) (never in warehouse/)"
+	@echo "make test           pytest, whose sample build runs every dbt test (never in warehouse/)"
 	@echo "make report         reports/eda.html and reports/models.html from $(DATABASE)"
 	@echo "make serve-docs     serve the dbt docs of the last build (target/static_index.html opens as a file)"
 	@echo "make lint           ruff, ruff format --check, mypy, sqlfluff"
@@ -98,14 +97,13 @@ build: install warehouse/exports
 	$(DBT) build --vars $(DBT_VARS)
 	$(DBT) docs generate --static --vars $(DBT_VARS)
 
-# pytest builds its own throw-away warehouses; the dbt build below runs every data and unit test
-# with the warehouse, exports, artifacts, target and logs under $(TEST_DIR).
+# pytest builds its own throw-away warehouses; its session's `dbt build` of the sample runs every
+# data and unit test once (python/tests/test_sample_build.py checks it), so none runs twice.
+# Worker processes (pytest-xdist), each taking whole test files: most of the suite is dbt
+# parsing, one core per dbt process. make test TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: install-test
-	$(BIN)/python -m pytest
-	mkdir -p $(TEST_DIR)/exports
-	CHURN_DUCKDB_PATH=$(TEST_DIR)/churn.duckdb CHURN_EXPORT_ROOT=$(TEST_DIR)/exports \
-		CHURN_ARTIFACT_DIR=$(TEST_DIR)/artifacts \
-		$(DBT) build --target-path $(TEST_DIR)/target --log-path $(TEST_DIR)/logs
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The --vars JSON a build would get (the tests check its quoting).
 dbt-vars:

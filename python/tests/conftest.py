@@ -1,14 +1,45 @@
-"""Shared fixtures: the bundled sample built once per test session in a throw-away warehouse."""
+"""Shared fixtures: the bundled sample built once per test session in a throw-away warehouse, also
+when pytest-xdist runs the session in several worker processes (`make test` does)."""
 
 from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from dbt_harness import DbtRun, run_dbt
 
 
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], DbtRun]
+) -> DbtRun:
+    """`build(workdir)` run once per session: under pytest-xdist the first worker to ask builds
+    while the others wait on a file lock, then each reads the same warehouse (and the same
+    failure, without building again)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return build(tmp_path_factory.mktemp(name))
+    import fcntl  # POSIX only, as `make test` is
+
+    # Each worker's temporary folder sits in one folder of the whole session.
+    shared = tmp_path_factory.getbasetemp().parent
+    workdir, record = shared / name, shared / f"{name}.json"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            run = build(workdir)
+            fields = ("returncode", "output", "seconds", "peak_rss_mb")
+            record.write_text(json.dumps({field: getattr(run, field) for field in fields}))
+    saved = json.loads(record.read_text())
+    return DbtRun(database=workdir / "churn.duckdb", target_path=workdir / "target", **saved)
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    """`dbt build` on the bundled sample (the project's default vars)."""
-    run = run_dbt(["build"], tmp_path_factory.mktemp("sample"))
+    """`dbt build` on the bundled sample (the project's default vars): every model, data test and
+    unit test, once per session. Tests only read it (read-only connections); a test that runs dbt
+    on it or writes next to it works on `dbt_harness.copy_build(sample_build, folder)`."""
+    run = build_once(tmp_path_factory, "sample", lambda workdir: run_dbt(["build"], workdir))
     assert run.returncode == 0, run.output[-4000:]
     return run

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from dbt_harness import run_dbt
+from dbt_harness import copy_build, run_dbt
 
 
 @pytest.fixture(scope="module")
-def docs(sample_build):
-    workdir = sample_build.database.parent
+def docs(sample_build, tmp_path_factory):
+    workdir = copy_build(sample_build, tmp_path_factory.mktemp("docs")).database.parent
     run = run_dbt(["docs", "generate"], workdir)
     assert run.returncode == 0, run.output[-3000:]
     manifest = json.loads((workdir / "target" / "manifest.json").read_text())

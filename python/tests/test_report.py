@@ -13,7 +13,7 @@ import yaml
 from churn.report import docs, queries
 from churn.report.__main__ import main
 from churn.report.reports import REPORTS, figure_specs
-from dbt_harness import PROJECT_DIR, run_dbt
+from dbt_harness import PROJECT_DIR, copy_build, run_dbt
 
 VOID = {
     "area",
@@ -158,10 +158,10 @@ def test_every_number_was_filled_on_the_sample(rendered: dict[str, str], name: s
     assert not re.search(r"\{[a-z_0-9]+(:[^}]*)?\}", rendered[name]), "an unfilled template"
 
 
-def test_report_sql_is_what_dbt_compiles(sample_build) -> None:
+def test_report_sql_is_what_dbt_compiles(sample_build, tmp_path) -> None:
     """The report runs exactly the SQL `dbt compile` makes of analyses/ (dbt quotes the catalog,
     the report names schema.table in the same warehouse; dbt drops the final newline)."""
-    workdir = sample_build.database.parent
+    workdir = copy_build(sample_build, tmp_path / "compile").database.parent
     run = run_dbt(["compile", "--select", "path:analyses"], workdir)
     assert run.returncode == 0, run.output[-3000:]
     compiled_dir = workdir / "target" / "compiled" / "churn" / "analyses"

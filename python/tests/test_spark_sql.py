@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from churn.project import project_dir
-from churn.warehouse import invoke_dbt_in_process, run_dbt
+from churn.warehouse import invoke_dbt_in_process
 from spark_session import local_spark
 
 SQL_LAYERS = ["+int_survival__pooled_hazards", "+dq_reconciliation"]
@@ -44,13 +44,9 @@ def spark_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory):
-    run = run_dbt(
-        ["build", "--select", *SQL_LAYERS, *ONLY_MODELS_AND_SEEDS],
-        tmp_path_factory.mktemp("duckdb"),
-    )
-    assert run.ok, run.output[-3000:]
-    return run
+def duckdb_build(sample_build):
+    """The same models on DuckDB: the session's sample build (same export, same vars)."""
+    return sample_build
 
 
 def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
