@@ -28,6 +28,7 @@ partitions as (
 final as (
     select
         partitions.*,
+        sum(partitions.n_players) over (partition by partitions.geo) as n_state_players,
         launches.launch_month
     from partitions
     left join launches
