@@ -87,7 +87,7 @@ def test_no_two_analyses_give_the_same_fact(sample_build) -> None:
     for source in report_facts.SOURCES:
         frame = results[source.analysis].rows
         assert frame is not None, source.analysis
-        names.update(source.read(frame))
+        names.update(list(source.read(frame)))
     assert [name for name, count in names.items() if count > 1] == []
 
 

@@ -132,15 +132,13 @@ SOURCES: list[OneRow | Keyed] = [
         },
         keys=(12,),
     ),
+    # The default model on the test cohorts; its size, base rate and AUC come with the splits.
     Keyed(
         "models_classifier_candidates",
         "is_default",
         {
             "default_model": "model_name",
             "model_version": "model_version",
-            "test_players": "n_players",
-            "test_base_rate": "base_rate",
-            "test_auc": "roc_auc",
             "test_auc_lower": "roc_auc_lower",
             "test_auc_upper": "roc_auc_upper",
             "test_pr_auc": "pr_auc",
