@@ -460,6 +460,8 @@ def data_problems(frames: Frames) -> Figure:
     for position, value in enumerate(counts):
         axis.text(max(value, 1.0) * 1.08, position, f"{value:,.0f}", va="center", fontsize=8)
     axis.set_xlim(0.8, counts.max() * 4)
+    # Every problem keeps its row, zero included: autoscaling spans only the drawn bars.
+    axis.set_ylim(-0.6, len(data) - 0.4)
     axis.set_xlabel("rows (log scale)")
     axis.set_title("Data problems by reason: quarantined, kept with a flag, or normalised")
     _legend_right(axis, handles=[Patch(color=c, label=a) for a, c in ACTION_COLOURS.items()])
