@@ -23,10 +23,15 @@ gap_totals as (
         sum(case when gaps.is_churn_length then gaps.n_closed_gaps else 0 end) as n_reactivation_gaps,
         1.0 * sum(case when gaps.is_churn_length then gaps.n_closed_gaps else 0 end)
         / nullif(sum(gaps.n_closed_gaps), 0) as share_closed_gaps_churn_length,
-        sum(case when gaps.gap_months = export_window.churn_inactive_months - 1 then gaps.n_closed_gaps else 0 end)
-            as n_gaps_k_minus_1,
-        sum(case when gaps.gap_months = export_window.churn_inactive_months then gaps.n_closed_gaps else 0 end)
-            as n_gaps_k
+        sum(
+            case
+                when gaps.gap_months = export_window.churn_inactive_months - 1 then gaps.n_closed_gaps
+                else 0
+            end
+        ) as n_gaps_k_minus_1,
+        sum(
+            case when gaps.gap_months = export_window.churn_inactive_months then gaps.n_closed_gaps else 0 end
+        ) as n_gaps_k
     from gaps
     cross join export_window
 ),

@@ -93,7 +93,12 @@ backtest as (
         sum(case when pooling_level = 'partition' then n_groups * mean_error end)
         / sum(case when pooling_level = 'partition' then n_groups end) as backtest_partition_bias,
         max(case when pooling_level = 'partition' then max_absolute_error end) as backtest_partition_max,
-        sum(case when pooling_level = 'partition' and horizon_months = 12 then n_groups * mean_absolute_error end)
+        sum(
+            case
+                when pooling_level = 'partition' and horizon_months = 12
+                    then n_groups * mean_absolute_error
+            end
+        )
         / sum(case when pooling_level = 'partition' and horizon_months = 12 then n_groups end)
             as backtest_partition_mae_12,
         sum(case when pooling_level = 'partner' then n_groups * mean_absolute_error end)
