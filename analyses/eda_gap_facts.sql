@@ -42,14 +42,28 @@ calendar_ranked as (
         n_ftds,
         active_rate,
         share_churn_starts_reactivated,
-        row_number() over (order by active_rate asc nulls last, calendar_month asc) as low_activity_rank,
-        row_number() over (order by active_rate desc nulls last, calendar_month asc) as high_activity_rank,
-        row_number() over (order by share_churn_starts_reactivated asc nulls last, calendar_month asc)
+        row_number() over (
+            order by active_rate asc nulls last, calendar_month asc
+        ) as low_activity_rank,
+        row_number() over (
+            order by active_rate desc nulls last, calendar_month asc
+        ) as high_activity_rank,
+        row_number()
+            over (
+                order by share_churn_starts_reactivated asc nulls last, calendar_month asc
+            )
             as low_reactivation_rank,
-        row_number() over (order by share_churn_starts_reactivated desc nulls last, calendar_month asc)
+        row_number()
+            over (
+                order by share_churn_starts_reactivated desc nulls last, calendar_month asc
+            )
             as high_reactivation_rank,
-        row_number() over (order by n_ftds asc, calendar_month asc) as low_ftd_rank,
-        row_number() over (order by n_ftds desc, calendar_month asc) as high_ftd_rank
+        row_number() over (
+            order by n_ftds asc, calendar_month asc
+        ) as low_ftd_rank,
+        row_number() over (
+            order by n_ftds desc, calendar_month asc
+        ) as high_ftd_rank
     from calendar
 ),
 

@@ -48,8 +48,10 @@ product_facts as (
     select
         arg_max(product, n_players) as top_product,
         max(share_players) as top_product_share,
-        string_agg(product || ' ' || cast(round(100 * share_players) as integer) || '%', ', '
-            order by n_players desc, product asc) as product_mix,
+        string_agg(
+            product || ' ' || cast(round(100 * share_players) as integer) || '%', ', '
+            order by n_players desc, product asc
+        ) as product_mix,
         arg_min(product, share_churned) as least_churned_product,
         min(share_churned) as least_churned_share,
         arg_max(product, share_churned) as most_churned_product,

@@ -23,7 +23,9 @@ by_product as (
 
 losses as (
     select
-        -percentile_cont(0.01) within group (order by total_ngr) as ngr_p01_loss
+        -percentile_cont(0.01) within group (
+            order by total_ngr
+        ) as ngr_p01_loss
     from panel
 ),
 

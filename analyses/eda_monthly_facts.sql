@@ -19,10 +19,18 @@ monthly as (
 ranked as (
     select
         *,
-        row_number() over (order by activity_month asc) as month_from_start,
-        row_number() over (order by activity_month desc) as month_from_end,
-        row_number() over (order by n_active_players desc, activity_month asc) as active_rank,
-        row_number() over (order by n_ftds desc, activity_month asc) as ftd_rank
+        row_number() over (
+            order by activity_month asc
+        ) as month_from_start,
+        row_number() over (
+            order by activity_month desc
+        ) as month_from_end,
+        row_number() over (
+            order by n_active_players desc, activity_month asc
+        ) as active_rank,
+        row_number() over (
+            order by n_ftds desc, activity_month asc
+        ) as ftd_rank
     from monthly
 ),
 

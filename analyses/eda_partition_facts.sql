@@ -11,8 +11,12 @@ partitions as (
     select
         partner_id || ' x ' || geo as partition_label,
         n_players,
-        row_number() over (order by n_players desc, partner_id desc, geo desc) as rank_largest,
-        row_number() over (order by n_players asc, partner_id asc, geo asc) as rank_smallest
+        row_number() over (
+            order by n_players desc, partner_id desc, geo desc
+        ) as rank_largest,
+        row_number() over (
+            order by n_players asc, partner_id asc, geo asc
+        ) as rank_smallest
     from partition_volumes
 ),
 
@@ -20,8 +24,12 @@ partners as (
     select
         partner_id,
         1.0 * sum(n_players) / sum(sum(n_players)) over () as share_players,
-        row_number() over (order by sum(n_players) desc, partner_id asc) as rank_largest,
-        row_number() over (order by sum(n_players) asc, partner_id desc) as rank_smallest
+        row_number() over (
+            order by sum(n_players) desc, partner_id asc
+        ) as rank_largest,
+        row_number() over (
+            order by sum(n_players) asc, partner_id desc
+        ) as rank_smallest
     from partition_volumes
     group by partner_id
 ),

@@ -10,7 +10,9 @@ quarantine_ranked as (
     select
         problem,
         n_rows,
-        row_number() over (order by n_rows desc, check_order asc) as reason_rank
+        row_number() over (
+            order by n_rows desc, check_order asc
+        ) as reason_rank
     from data_problems
     where action = 'quarantine'
 ),

@@ -59,7 +59,9 @@ scores as (
         min(p50) as lowest_median_score,
         arg_max(partner_id || ' x ' || geo, p50) as highest_median_partition,
         max(p50) as highest_median_score,
-        string_agg(distinct split_part(served_by, '=', 1), ', ' order by split_part(served_by, '=', 1))
+        string_agg(
+            distinct split_part(served_by, '=', 1), ', '
+            order by split_part(served_by, '=', 1))
             as served_by
     from partition_scores
 ),

@@ -72,8 +72,10 @@ states as (
 
 tails as (
     select
-        string_agg(case when n_chosen > 0 then model || ' ' || n_chosen end, ', '
-            order by n_chosen desc, model asc) as partition_tail_choice,
+        string_agg(
+            case when n_chosen > 0 then model || ' ' || n_chosen end, ', '
+            order by n_chosen desc, model asc
+        ) as partition_tail_choice,
         coalesce(sum(case when model = 'parent' then n_groups end), 0) as n_partition_parent_tail,
         min(case when model <> 'parent' then median_backtest_mae end) as partition_backtest_mae_min,
         max(case when model <> 'parent' then median_backtest_mae end) as partition_backtest_mae_max
@@ -81,8 +83,11 @@ tails as (
 ),
 
 cutoffs as (
-    select string_agg(cast(cutoff_offset_months as varchar), ' and ' order by cutoff_offset_months)
-        as backtest_cutoffs
+    select
+        string_agg(
+            cast(cutoff_offset_months as varchar), ' and '
+            order by cutoff_offset_months)
+            as backtest_cutoffs
     from (select distinct cutoff_offset_months from backtest_errors) as distinct_cutoffs
 ),
 

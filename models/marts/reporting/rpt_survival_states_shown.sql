@@ -15,7 +15,9 @@ curves as (
 partners as (
     select
         partner_id,
-        row_number() over (order by sum(n_players) desc, partner_id asc) as partner_rank
+        row_number() over (
+            order by sum(n_players) desc, partner_id asc
+        ) as partner_rank
     from summary
     group by partner_id
 ),
@@ -25,7 +27,10 @@ states as (
         partner_id,
         geo,
         n_players,
-        row_number() over (partition by partner_id order by n_players desc, geo asc) as state_rank
+        row_number() over (
+            partition by partner_id
+            order by n_players desc, geo asc
+        ) as state_rank
     from summary
 ),
 
