@@ -28,6 +28,7 @@ final as (
         measure,
         count(*) as n_months,
         sum(case when amount = 0 then 1 else 0 end) as n_zero,
+        avg(case when amount = 0 then 1.0 else 0.0 end) as share_zero,
         sum(case when amount < 0 then 1 else 0 end) as n_negative,
         min(amount) as min_amount,
         percentile_cont(0.01) within group (

@@ -1,4 +1,5 @@
--- How many months players are active, and their survival time T split by churned and censored.
+-- How many months players are active, and their survival time T split by churned and censored;
+-- 24 stands for 24 months or more (the figure's last bar).
 with
 
 lifetimes as (
@@ -8,19 +9,19 @@ lifetimes as (
 
 by_active_months as (
     select
-        active_months as n_months,
+        least(active_months, 24) as n_months,
         count(*) as n_players_by_active_months
     from lifetimes
-    group by active_months
+    group by least(active_months, 24)
 ),
 
 by_survival_months as (
     select
-        duration_months as n_months,
+        least(duration_months, 24) as n_months,
         sum(case when is_churned then 1 else 0 end) as n_churned_at_t,
         sum(case when not is_churned then 1 else 0 end) as n_censored_at_t
     from lifetimes
-    group by duration_months
+    group by least(duration_months, 24)
 ),
 
 final as (

@@ -5,6 +5,11 @@ export_window as (
     select * from {{ ref('int_export_window') }}
 ),
 
+month_spine as (
+    select count(*) as window_months
+    from {{ ref('int_month_spine') }}
+),
+
 reconciliation as (
     select
         sum(n_raw_rows) as n_raw_rows,
@@ -61,11 +66,20 @@ final as (
         panel.n_panel_months,
         panel.n_active_months,
         panel.n_negative_ngr_months,
-        1.0 * panel.n_negative_ngr_months / nullif(panel.n_active_months, 0) as share_negative_ngr_months
+        1.0 * panel.n_negative_ngr_months / nullif(panel.n_active_months, 0) as share_negative_ngr_months,
+        month_spine.window_months,
+        1.0 * reconciliation.n_quarantined_rows / nullif(reconciliation.n_raw_rows, 0)
+            as share_quarantined,
+        1.0 * lifetimes.n_left_truncated / nullif(lifetimes.n_players, 0) as share_left_truncated,
+        1.0 * lifetimes.n_churned / nullif(lifetimes.n_players, 0) as share_churned,
+        1.0 * lifetimes.n_censored / nullif(lifetimes.n_players, 0) as share_censored,
+        1.0 * lifetimes.n_reactivated / nullif(lifetimes.n_churned, 0) as share_reactivated_of_churned,
+        1.0 * lifetimes.n_never_bet / nullif(lifetimes.n_players, 0) as share_never_bet
     from export_window
     cross join reconciliation
     cross join lifetimes
     cross join panel
+    cross join month_spine
 )
 
 select * from final

@@ -16,6 +16,8 @@ final as (
         1.0 * count(*) / sum(count(*)) over (partition by coalesce(ben_login_id, 'unknown'))
             as share_of_channel,
         1.0 * count(*) / sum(count(*)) over (partition by product) as share_of_product,
+        sum(count(*)) over (partition by coalesce(ben_login_id, 'unknown')) as n_channel_players,
+        sum(count(*)) over (partition by product) as n_product_players,
         1.0 * sum(case when is_churned then 1 else 0 end) / count(*) as share_churned,
         avg(1.0 * active_months) as mean_active_months,
         sum(observed_ngr) as total_ngr

@@ -34,6 +34,7 @@ final as (
     select
         chosen.partner_id,
         chosen.geo,
+        chosen.partner_id || ' x ' || chosen.geo as partition_label,
         chosen.n_players,
         chosen.mean_pooling_weight_first_year,
         partition_curve.month_number,
@@ -48,7 +49,9 @@ final as (
             as raw_lower,
         coalesce(kaplan_meier.survival_upper, case when partition_curve.month_number = 0 then 1.0 end)
             as raw_upper,
-        partner_curve.survival as partner_survival
+        partner_curve.survival as partner_survival,
+        partition_curve.survival_upper - partition_curve.survival_lower as pooled_band_width,
+        kaplan_meier.survival_upper - kaplan_meier.survival_lower as raw_band_width
     from chosen
     inner join curves as partition_curve
         on partition_curve.pooling_level = 'partition'

@@ -7,41 +7,17 @@ curves as (
     where pooling_level = 'partition' and segment_type = 'all'
 ),
 
-partners as (
-    select
-        partner_id,
-        row_number() over (
-            order by sum(n_players) desc, partner_id
-        ) as partner_rank
-    from (select distinct
-        partner_id,
-        geo,
-        n_players
-    from curves) as partitions
-    group by partner_id
-),
-
-states as (
-    select
-        partner_id,
-        geo,
-        row_number() over (
-            partition by partner_id
-            order by n_players desc, geo asc
-        ) as state_rank
-    from (select distinct
-        partner_id,
-        geo,
-        n_players
-    from curves) as partitions
+states_shown as (
+    select * from {{ ref('rpt_survival_states_shown') }}
 ),
 
 final as (
     select
         curves.partner_id,
         curves.geo,
-        states.state_rank,
+        states_shown.state_rank,
         curves.n_players,
+        states_shown.last_observed_month,
         curves.month_number,
         curves.survival,
         curves.survival_lower,
@@ -49,12 +25,9 @@ final as (
         curves.is_extrapolated,
         curves.method
     from curves
-    inner join partners
-        on curves.partner_id = partners.partner_id
-    inner join states
-        on curves.partner_id = states.partner_id
-            and curves.geo = states.geo
-    where partners.partner_rank = 1 and states.state_rank <= 6
+    inner join states_shown
+        on curves.partner_id = states_shown.partner_id
+            and curves.geo = states_shown.geo
 )
 
 select * from final

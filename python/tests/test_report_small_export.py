@@ -1,5 +1,5 @@
-"""The reports on a small export (about 3,000 rows, 8 partitions): every figure is drawn or says
-in words why not, and no number in the text is `nan`."""
+"""The reports on a small export (about 3,000 rows, 8 partitions) and on one whose every row is
+quarantined: every figure is drawn or says in words why not, and no number in the text is `nan`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from churn.report.__main__ import main
 from churn.report.reports import REPORTS, figure_specs
 from churn.simulate import preset, simulate, write_result
 from dbt_harness import DbtRun, run_dbt
+from test_pipeline_hostile import COLUMNS, variant
 
 
 class TextAndFigures(HTMLParser):
@@ -64,15 +66,35 @@ def small_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
 
 
 @pytest.fixture(scope="module")
-def small_reports(small_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("small-reports")
-    assert main(["--database", str(small_build.database), "--out", str(out)]) == 0
+def all_bad_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """A warehouse built on an export whose 24 rows all have an invalid state: it builds empty."""
+    workdir = tmp_path_factory.mktemp("all-bad")
+    rows = [
+        variant(account_id=f"Z{i}", brand_id="XX", activity_month=f"2023-{m:02d}-01")
+        for i in range(4)
+        for m in range(1, 7)
+    ]
+    export = workdir / "all_bad.csv"
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(export, index=False)
+    run = run_dbt(["build"], workdir, {"raw_activity_path": str(export)})
+    assert run.returncode == 0, run.output[-4000:]
+    return run
+
+
+def _pages(build: DbtRun, out: Path) -> dict[str, TextAndFigures]:
+    assert main(["--database", str(build.database), "--out", str(out)]) == 0
     pages = {}
     for name in REPORTS:
         parser = TextAndFigures()
         parser.feed((out / name).read_text(encoding="utf-8"))
         pages[name] = parser
     return pages
+
+
+@pytest.fixture(scope="module", params=["small", "all-bad"])
+def small_reports(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    build = request.getfixturevalue("small_build" if request.param == "small" else "all_bad_build")
+    return _pages(build, tmp_path_factory.mktemp(f"{request.param}-reports"))
 
 
 def test_the_export_is_small(small_build: DbtRun) -> None:

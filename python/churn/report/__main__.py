@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs.add_argument(
         "--docs",
         action="store_true",
-        help="rewrite the GENERATED blocks of docs/eda.md, models.md, production.md",
+        help="rewrite the GENERATED blocks of docs/eda.md, models.md, classifier.md, production.md",
     )
     docs.add_argument(
         "--check-docs",

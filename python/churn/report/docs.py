@@ -1,5 +1,5 @@
-"""The numeric parts of docs/eda.md, docs/models.md and docs/production.md, generated from the
-warehouse by the same analyses and templates as the HTML reports.
+"""The numeric parts of docs/eda.md, models.md, classifier.md and production.md, generated from
+the warehouse by the same analyses and templates as the HTML reports.
 
 A generated block sits between `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`;
 everything else in the files is written by hand and holds no number that comes from data.
@@ -80,6 +80,7 @@ BLOCKS: dict[str, dict[str, Renderer]] = {
             "models_classifier_candidates", reports.candidates_table
         ),
     },
+    "classifier.md": {"classifier-sample": _list(text.CLASSIFIER_SAMPLE)},
     "production.md": {
         "production-partitions": _list(text.PRODUCTION_PARTITIONS),
         "production-outputs-table": _table("production_outputs", reports.outputs_table),

@@ -102,12 +102,10 @@ def monthly_volumes(frames: Frames) -> Figure:
     """Active players (stacked) and FTDs per month, by partner."""
     data = frames["eda_monthly_volumes"].copy()
     data["activity_month"] = pd.to_datetime(data["activity_month"])
-    active = data.pivot_table(
-        index="activity_month", columns="partner_id", values="n_active_players", fill_value=0
-    )
-    ftds = data.pivot_table(
-        index="activity_month", columns="partner_id", values="n_ftds", fill_value=0
-    )
+    active = data.pivot(
+        index="activity_month", columns="partner_id", values="n_active_players"
+    ).fillna(0)
+    ftds = data.pivot(index="activity_month", columns="partner_id", values="n_ftds").fillna(0)
     colours = _colours(list(active.columns))
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(9.5, 6.4), sharex=True)
     top.stackplot(
@@ -134,8 +132,9 @@ def monthly_volumes(frames: Frames) -> Figure:
 def state_volumes(frames: Frames) -> Figure:
     """Players per state, stacked by partner."""
     data = frames["eda_state_volumes"]
-    table = data.pivot_table(index="geo", columns="partner_id", values="n_players", fill_value=0)
-    table = table.loc[table.sum(axis=1).sort_values().index]
+    order = data.drop_duplicates("geo").sort_values(["n_state_players", "geo"])["geo"]
+    table = data.pivot(index="geo", columns="partner_id", values="n_players").fillna(0)
+    table = table.loc[order]
     colours = _colours(list(table.columns))
     figure, axis = plt.subplots(figsize=(9.5, max(3.5, 0.32 * len(table) + 1.2)))
     left = np.zeros(len(table))
@@ -156,7 +155,7 @@ def cohort_retention(frames: Frames) -> Figure:
     """Heatmap of the share of each FTD cohort active at each months_active."""
     data = frames["eda_ftd_cohorts"].copy()
     data["ftd_month"] = pd.to_datetime(data["ftd_month"])
-    grid = data.pivot_table(index="ftd_month", columns="months_active", values="share_active")
+    grid = data.pivot(index="ftd_month", columns="months_active", values="share_active")
     grid = grid.reindex(columns=range(0, int(grid.columns.max()) + 1))
     figure, axis = plt.subplots(figsize=(9.5, 6.2))
     cmap = plt.get_cmap("viridis").with_extremes(bad="#f2f2f2")
@@ -184,10 +183,9 @@ def cohort_retention(frames: Frames) -> Figure:
 
 def months_active(frames: Frames) -> Figure:
     """Players by number of active months, and survival time T by churned / censored."""
-    data = frames["eda_months_active_distribution"].sort_values("n_months")
-    cap = 24
-    capped = data.assign(n_months=data["n_months"].clip(upper=cap)).groupby("n_months").sum()
-    labels = [str(int(n)) if n < cap else f"{cap}+" for n in capped.index]
+    capped = frames["eda_months_active_distribution"].sort_values("n_months")
+    cap = 24  # the SQL counts every player at 24 months or more in its last row
+    labels = [str(int(n)) if n < cap else f"{cap}+" for n in capped["n_months"]]
     figure, (left, right) = plt.subplots(1, 2, figsize=WIDE)
     left.bar(labels, capped["n_players_by_active_months"], color=PALETTE[0])
     left.set_title("Active months per player")
@@ -418,15 +416,12 @@ def product_channel(frames: Frames) -> Figure:
     """Product mix within each channel (our referring brand): each column sums to 100%, so the
     columns compare mixes whatever the channels' sizes; the players are in the labels."""
     data = frames["eda_product_channel_mix"]
-    shares = data.pivot_table(
-        index="product", columns="ben_login_id", values="share_of_channel", fill_value=0
-    )
-    counts = data.pivot_table(
-        index="product", columns="ben_login_id", values="n_players", fill_value=0
-    )
-    order = counts.sum(axis=1).sort_values(ascending=False).index
-    shares, counts = shares.loc[order], counts.loc[order]
-    channel_players = counts.sum(axis=0)
+    shares = data.pivot(index="product", columns="ben_login_id", values="share_of_channel")
+    order = data.drop_duplicates("product").sort_values("n_product_players", ascending=False)
+    shares = shares.loc[order["product"]].fillna(0)
+    channel_players = data.drop_duplicates("ben_login_id").set_index("ben_login_id")[
+        "n_channel_players"
+    ]
     figure, axis = plt.subplots(figsize=(8.5, max(3.2, 0.55 * len(shares) + 1.6)))
     image = axis.imshow(shares.to_numpy(dtype=float), cmap="Blues", aspect="auto", vmin=0, vmax=1)
     axis.set_xticks(
@@ -465,6 +460,8 @@ def data_problems(frames: Frames) -> Figure:
     for position, value in enumerate(counts):
         axis.text(max(value, 1.0) * 1.08, position, f"{value:,.0f}", va="center", fontsize=8)
     axis.set_xlim(0.8, counts.max() * 4)
+    # Every problem keeps its row, zero included: autoscaling spans only the drawn bars.
+    axis.set_ylim(-0.6, len(data) - 0.4)
     axis.set_xlabel("rows (log scale)")
     axis.set_title("Data problems by reason: quarantined, kept with a flag, or normalised")
     _legend_right(axis, handles=[Patch(color=c, label=a) for a, c in ACTION_COLOURS.items()])
@@ -533,7 +530,7 @@ def survival_by_state(frames: Frames) -> Figure:
                 axis.plot(part["month_number"], part["survival"], color="#cccccc", lw=0.8)
         curve = data[data["geo"] == geo]
         _survival_lines(axis, curve, PALETTE[i % len(PALETTE)], "observed, 95% band")
-        observed = curve.loc[~curve["is_extrapolated"].astype(bool), "month_number"].max()
+        observed = int(curve["last_observed_month"].iloc[0])
         if observed < 60:
             axis.axvline(observed, color="#555555", lw=0.8, ls=":")
             axis.text(

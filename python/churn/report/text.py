@@ -16,13 +16,13 @@ EDA_OVERVIEW = [
     "{n_players:,} players (a partner account in one state) of {n_partners} partners in "
     "{n_states} states: {n_partitions} partitions (partner x state) from "
     "{smallest_partition_players:,} players ({smallest_partition}) to "
-    "{largest_partition_players:,} ({largest_partition}), median {median_partition_players:,}; "
+    "{largest_partition_players:,} ({largest_partition}), median {median_partition_players:,.0f}; "
     "{n_partitions_under_500} have fewer than 500 players.",
     "Partners are very unequal: {largest_partner} holds {largest_partner_share:.0%} of the "
     "players, {smallest_partner} {smallest_partner_share:.1%}.",
-    "The book grows: {active_first_year_mean:,} active players a month on "
-    "average in the first year of data, {active_last_year_mean:,} in the last; FTDs went from "
-    "{ftds_first_year_mean:,} to {ftds_last_year_mean:,} a month (peak {peak_ftds:,} in "
+    "The book grows: {active_first_year_mean:,.0f} active players a month on "
+    "average in the first year of data, {active_last_year_mean:,.0f} in the last; FTDs went from "
+    "{ftds_first_year_mean:,.0f} to {ftds_last_year_mean:,.0f} a month (peak {peak_ftds:,} in "
     "{peak_ftd_month}).",
     "In {n_partitions_late_entry} of {n_partitions} partitions the first FTD comes after the "
     "state's launch month (the partner entered late, or the state launched before the data); "
@@ -215,7 +215,7 @@ CLASSIFIER_RESULTS = [
     "Brier {test_brier:.3f}, log loss {test_log_loss:.3f}.",
     "The boosted model's AUC gain over the logistic baseline is {boosted_gain:+.4f} (95% "
     "{boosted_gain_lower:+.4f} to {boosted_gain_upper:+.4f}): {boosted_verdict}.",
-    "The best finer grain (`{best_finer_model}`, up to {max_submodels} sub-models) changes the "
+    "The best finer grain (`{best_finer_model}`, {best_finer_submodels} sub-models) changes the "
     "AUC by {best_finer_gain:+.4f} (95% {best_finer_gain_lower:+.4f} to "
     "{best_finer_gain_upper:+.4f}) against its global model: {finer_verdict}.",
     "Calibrated: mean predicted {test_mean_probability:.1%} against {test_base_rate:.1%} "
@@ -228,6 +228,14 @@ CLASSIFIER_RESULTS = [
     "AUC by split: cross-validation {cv_auc:.3f} (out of fold, what chose the model), test "
     "{test_auc:.3f} (the latest cohorts, the honest number: a model is used on cohorts later "
     "than those it learned from).",
+]
+
+# For docs/classifier.md: how much the bundled sample's evaluation can tell.
+CLASSIFIER_SAMPLE = [
+    "Export month {export_month}: the last labelled FTD cohort is {test_last_cohort}; the test "
+    "cohorts {test_first_cohort} to {test_last_cohort} hold {test_players:,} players, so the "
+    "default model's test AUC {test_auc:.3f} has a 95% interval of {test_auc_lower:.3f} to "
+    "{test_auc_upper:.3f}.",
 ]
 
 CLASSIFIER_SCORES = [
