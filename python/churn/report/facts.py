@@ -107,6 +107,11 @@ def _month(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m")
 
 
+def _float(value: Any) -> float:
+    """One cell of a frame as a float (the stubs type a cell as any scalar, dates included)."""
+    return float(value)
+
+
 def _int(value: Any) -> int:
     return int(round(float(value)))
 
@@ -280,8 +285,8 @@ def _money(frames: Frames) -> dict[str, Any]:
         out[f"{measure}_n_negative"] = _int(row["n_negative"])
         out[f"{measure}_mean_to_median"] = row["mean_amount"] / row["p50"] if row["p50"] else 0.0
     if "ngr" in data.index:
-        out["ngr_p01_loss"] = -float(data.loc["ngr", "p01"])
-        out["ngr_min_loss"] = -float(data.loc["ngr", "min_amount"])
+        out["ngr_p01_loss"] = -_float(data.loc["ngr", "p01"])
+        out["ngr_min_loss"] = -_float(data.loc["ngr", "min_amount"])
     return out
 
 
@@ -337,12 +342,12 @@ def _mix(frames: Frames) -> dict[str, Any]:
     data = frames["eda_product_channel_mix"]
     products = data.groupby("product")["n_players"].sum().sort_values(ascending=False)
     channels = data.groupby("ben_login_id")["n_players"].sum().sort_values(ascending=False)
-    churned = (
+    churned_sums = (
         data.assign(n_churned=data["share_churned"] * data["n_players"])
         .groupby("product")[["n_churned", "n_players"]]
         .sum()
     )
-    churned = (churned["n_churned"] / churned["n_players"]).sort_values()
+    churned = (churned_sums["n_churned"] / churned_sums["n_players"]).sort_values()
     return {
         "top_product": str(products.index[0]),
         "top_product_share": products.iloc[0] / products.sum(),
@@ -428,8 +433,8 @@ def _survival_summary(frames: Frames) -> dict[str, Any]:
 @facts_from("models_survival_by_product")
 def _survival_products(frames: Frames) -> dict[str, Any]:
     data = frames["models_survival_by_product"]
-    at12 = data[(data["month_number"] == 12) & (data["curve"] != "all players")]
-    at12 = at12.set_index("curve")["survival"].sort_values()
+    products_at12 = data[(data["month_number"] == 12) & (data["curve"] != "all players")]
+    at12 = products_at12.set_index("curve")["survival"].sort_values()
     at1 = data[(data["month_number"] == 1)].set_index("curve")["survival"]
     return {
         "best_product": str(at12.index[-1]),
@@ -558,7 +563,7 @@ def _candidates(frames: Frames) -> dict[str, Any]:
             test_mean_probability=float(row["mean_probability"]),
         )
     if "boosted_global" in data.index:
-        row = data.loc["boosted_global"]
+        row = data.loc[["boosted_global"]].iloc[0]
         out.update(
             boosted_auc=float(row["roc_auc"]),
             boosted_gain=float(row["roc_auc_gain_vs_logistic"]),
@@ -575,13 +580,13 @@ def _candidates(frames: Frames) -> dict[str, Any]:
         best = finer["roc_auc_gain_vs_global"].idxmax()
         out.update(
             best_finer_model=str(best),
-            best_finer_gain=float(finer.loc[best, "roc_auc_gain_vs_global"]),
-            best_finer_gain_lower=float(finer.loc[best, "roc_auc_gain_vs_global_lower"]),
-            best_finer_gain_upper=float(finer.loc[best, "roc_auc_gain_vs_global_upper"]),
+            best_finer_gain=_float(finer.loc[best, "roc_auc_gain_vs_global"]),
+            best_finer_gain_lower=_float(finer.loc[best, "roc_auc_gain_vs_global_lower"]),
+            best_finer_gain_upper=_float(finer.loc[best, "roc_auc_gain_vs_global_upper"]),
             max_submodels=_int(finer["n_submodels"].max()),
             finer_verdict=(
                 "its interval is above zero, so a finer grain earns its own models"
-                if finer.loc[best, "roc_auc_gain_vs_global_lower"] > 0
+                if _float(finer.loc[best, "roc_auc_gain_vs_global_lower"]) > 0
                 else "its interval is not above zero, so one global model, with the partition as "
                 "a feature, is enough"
             ),

@@ -22,6 +22,7 @@ from churn.survival.curves import anchored_tail, columns_frame
 from churn.survival.models import (
     MIXTURE_MODELS,
     MODELS,
+    BatchFit,
     BetaDiscreteWeibull,
     fit_life_tables,
     life_table_problem,
@@ -116,11 +117,11 @@ def _json_params(name: str, values: np.ndarray) -> str:
 
 def fit_candidates(
     at_risk: np.ndarray, events: np.ndarray, models: tuple[str, ...] = DEFAULT_MODELS
-) -> dict[str, object]:
+) -> dict[str, BatchFit]:
     """Every candidate model fitted to every row's life table (rows x months), one batch each.
 
     BdW starts, besides its own points, from the sBG and Weibull optima it nests."""
-    fits = {}
+    fits: dict[str, BatchFit] = {}
     for name in sorted(models, key=lambda m: m == "bdw"):
         model = MODELS[name]()
         extra = None
@@ -274,7 +275,7 @@ def fit_tail_models(
         log_h = np.bincount(log_group, errors[name][4] ** 2, len(groups))
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
-        cutoff_params = [{} for _ in range(len(groups))]
+        cutoff_params: list[dict[str, object]] = [{} for _ in range(len(groups))]
         for r in np.flatnonzero(offsets > 0):
             if fit.status[r] == "ok":
                 cutoff_params[group_of[r]][str(int(offsets[r]))] = json.loads(
@@ -309,21 +310,22 @@ def fit_tail_models(
             )
     candidates = pd.DataFrame(out)
     candidates["n_events"] = (
-        groups.set_index(GROUP_KEYS).index.map(raw_events).to_numpy()[candidates["group"]]
+        # A Series is a mapper pandas documents; the stubs only list dicts and callables.
+        groups.set_index(GROUP_KEYS).index.map(raw_events).to_numpy()[candidates["group"]]  # type: ignore[arg-type]
     )
     candidates["n_events"] = candidates["n_events"].fillna(0).astype(int)
 
     results = []
-    for g, table in candidates.groupby("group", sort=True):
+    for group, table in candidates.groupby("group", sort=True):
         table = table.reset_index(drop=True)
         chosen, reason = choose_model(table, min_events)
         table["choice_weight"] = _choice_weights(table)
         table["is_chosen"] = table["model"] == chosen
-        table["choice_reason"] = np.where(table["is_chosen"], reason, None)
+        table["choice_reason"] = [reason if c else None for c in table["is_chosen"]]
         if chosen is None:
             # The status row that says why the group uses its parent's tail.
             parent = {
-                "group": g,
+                "group": group,
                 "model": "parent",
                 "status": "ok",
                 "is_chosen": True,
