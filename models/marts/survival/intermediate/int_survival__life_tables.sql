@@ -60,7 +60,8 @@ movements as (
         from grouped
         union all
         select
-            {{ keys | join(', ') }}, entry_month as month_number, 0, 0, 0, 1
+            {{ keys | join(', ') }}, entry_month as month_number, 0 as n_exits, 0 as n_events,
+            0 as n_censored, 1 as n_entries
         from grouped
     ) as player_movements
     group by {{ keys | join(', ') }}, month_number
@@ -89,7 +90,8 @@ month_numbers as (
 counted as (
 
     select
-        {% for key in keys %}groups.{{ key }}, {% endfor %}groups.n_players,
+        {% for key in keys %}groups.{{ key }},
+        {% endfor %}groups.n_players,
         month_numbers.month_number,
         coalesce(movements.n_exits, 0) as n_exits,
         coalesce(movements.n_events, 0) as n_events,
