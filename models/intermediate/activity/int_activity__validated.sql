@@ -27,12 +27,14 @@ accounts as (
                 and export_window.latest_plausible_date then staged.ftd_date
         end) as account_ftd_date,
         max(case
-            when greatest(abs(coalesce(total_deposit, 0)), abs(coalesce(total_handle, 0)),
-                          abs(coalesce(total_ngr, 0))) >= {{ threshold }} then 1
+            when greatest(
+                    abs(coalesce(total_deposit, 0)), abs(coalesce(total_handle, 0)),
+                    abs(coalesce(total_ngr, 0))
+                ) >= {{ threshold }} then 1
             {%- for prefix in prefixes %}
             -- A plain prefix comparison: '_' and '%' in a prefix are characters, not wildcards.
-            when substring(lower(account_id), 1, {{ prefix | length }})
-                = {{ sql_literal(prefix | lower) }} then 1
+                when substring(lower(account_id), 1, {{ prefix | length }})
+                    = {{ sql_literal(prefix | lower) }} then 1
             {%- endfor %}
             else 0
         end) = 1 as is_test_account
@@ -64,11 +66,11 @@ checked as (
             when staged.activity_month < export_window.earliest_plausible_date
                 or staged.activity_month > cast('9999-12-31' as date)
                 or staged.reg_date not between export_window.earliest_plausible_date
-                    and export_window.latest_plausible_date
+                and export_window.latest_plausible_date
                 or staged.ftd_date not between export_window.earliest_plausible_date
-                    and export_window.latest_plausible_date
+                and export_window.latest_plausible_date
                 or staged.qp_date not between export_window.earliest_plausible_date
-                    and export_window.latest_plausible_date
+                and export_window.latest_plausible_date
                 then 'implausible_date'
             when (staged.total_deposit is null and nullif(trim(staged.raw_total_deposit), '') is not null)
                 or (staged.total_handle is null and nullif(trim(staged.raw_total_handle), '') is not null)
@@ -86,7 +88,7 @@ checked as (
     cross join export_window
     left join accounts
         on staged.partner_id = accounts.partner_id
-        and staged.account_id = accounts.account_id
+            and staged.account_id = accounts.account_id
 
 ),
 
@@ -97,11 +99,15 @@ ranked as (
     -- in the file.
     select
         checked.*,
-        case when hard_reason_code is null then row_number() over (
-            partition by partner_id, geo, account_id, activity_month,
-                case when hard_reason_code is null then 1 else 0 end
-            order by coalesce(total_deposit, 0) + coalesce(total_handle, 0) desc, raw_row_id
-        ) end as copy_rank
+        case when checked.hard_reason_code is null then row_number() over (
+                    partition by
+                        checked.partner_id, checked.geo, checked.account_id, checked.activity_month,
+                        case when checked.hard_reason_code is null then 1 else 0 end
+                    order by
+                        coalesce(checked.total_deposit, 0) + coalesce(checked.total_handle, 0) desc,
+                        checked.raw_row_id
+                )
+        end as copy_rank
     from checked
 
 ),

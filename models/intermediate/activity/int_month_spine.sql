@@ -19,9 +19,7 @@ with spine as (
         'month',
         "cast('" ~ start_month ~ "' as date)",
         dbt.dateadd('month', 1, "cast('" ~ end_month ~ "' as date)")
-    ) }}
-
-)
+    ) }})
 
 select cast(date_month as date) as month_start
 from spine
