@@ -19,8 +19,8 @@ accounts as (
 
     -- Account-level facts: the first-deposit date from any row, and whether it is a test account.
     select
-        partner_id,
-        account_id,
+        staged.partner_id,
+        staged.account_id,
         -- Only plausible first-deposit dates may be lent to the account's other rows.
         min(case
             when staged.ftd_date between export_window.earliest_plausible_date
@@ -28,20 +28,20 @@ accounts as (
         end) as account_ftd_date,
         max(case
             when greatest(
-                    abs(coalesce(total_deposit, 0)), abs(coalesce(total_handle, 0)),
-                    abs(coalesce(total_ngr, 0))
+                    abs(coalesce(staged.total_deposit, 0)), abs(coalesce(staged.total_handle, 0)),
+                    abs(coalesce(staged.total_ngr, 0))
                 ) >= {{ threshold }} then 1
             {%- for prefix in prefixes %}
             -- A plain prefix comparison: '_' and '%' in a prefix are characters, not wildcards.
-                when substring(lower(account_id), 1, {{ prefix | length }})
+                when substring(lower(staged.account_id), 1, {{ prefix | length }})
                     = {{ sql_literal(prefix | lower) }} then 1
             {%- endfor %}
             else 0
         end) = 1 as is_test_account
     from staged
     cross join export_window
-    where account_id is not null
-    group by partner_id, account_id
+    where staged.account_id is not null
+    group by staged.partner_id, staged.account_id
 
 ),
 

@@ -69,10 +69,12 @@ final as (
         decision_window.tracker_id,
         cast({{ dbt.datediff(dbt.date_trunc('year', 'decision_window.ftd_month'),
             'decision_window.ftd_month', 'month') }} + 1 as integer) as ftd_calendar_month,
-        cast(                        {{ dbt.datediff('decision_window.reg_date', 'decision_window.ftd_date', 'day') }}
+        cast(
+            {{ dbt.datediff('decision_window.reg_date', 'decision_window.ftd_date', 'day') }}
             as integer
         ) as reg_to_ftd_days,
-        cast(                                    {{ dbt.datediff('decision_window.ftd_date', 'decision_window.decision_window_end', 'day') }}
+        cast(
+            {{ dbt.datediff('decision_window.ftd_date', 'decision_window.decision_window_end', 'day') }}
             as integer
         ) as days_to_decision,
         coalesce(decision_window.qp_date < decision_window.decision_window_end, false)
