@@ -19,7 +19,7 @@ final as (
         avg(1.0 * followup_months) as mean_followup_months,
         avg(1.0 * duration_months) as mean_survival_months
     from lifetimes
-    group by 1, 2
+    group by outcome, is_left_truncated
 )
 
 select * from final

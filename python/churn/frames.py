@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 Schema = Sequence[tuple[str, str]] | Mapping[str, str]
 
@@ -67,14 +68,16 @@ def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
     try:
         if dtype == "date":
             dates = pd.to_datetime(values).dt.date.astype(object)
-            return dates.where(values.notna(), None)
+            # pandas-stubs has no None for `other`; None is what DuckDB reads as NULL.
+            return dates.where(values.notna(), None)  # type: ignore[call-overload]
         if dtype in ("object", "string"):
-            return values.astype(object).where(values.notna(), None).astype(dtype)
+            present = values.astype(object).where(values.notna(), None)  # type: ignore[call-overload]
+            return present.astype(pandas_dtype(dtype))
         if dtype.lower().startswith(("float", "int")):
             values = pd.to_numeric(values, errors="raise")
         if dtype in NULLABLE and values.isna().any():
             dtype = NULLABLE[dtype]
-        return values.astype(dtype)
+        return values.astype(pandas_dtype(dtype))
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"column {column} does not fit its declared dtype {dtype}: {error}"

@@ -29,7 +29,7 @@ def is_project_dir(path: Path) -> bool:
     if not project_file.is_file():
         return False
     match = _NAME_LINE.search(project_file.read_text(encoding="utf-8"))
-    return bool(match) and match.group(1) == PROJECT_NAME
+    return match is not None and match.group(1) == PROJECT_NAME
 
 
 def project_dir(explicit: Path | str | None = None) -> Path:

@@ -24,7 +24,9 @@ with staged as (
 
 monthly_rows as (
 
-    select activity_month, count(*) as n_rows
+    select
+        activity_month,
+        count(*) as n_rows
     from staged
     group by activity_month
 
@@ -45,7 +47,10 @@ monthly_with_previous as (
 
 typical as (
 
-    select percentile_cont(0.5) within group (order by n_rows) as median_rows
+    select
+        percentile_cont(0.5) within group (
+            order by n_rows
+        ) as median_rows
     from monthly_rows
 
 ),
@@ -70,7 +75,7 @@ export_month_end as (
         cast({{ sql_literal(export_month_pin) }} as date) as export_month,
         'var' as export_month_source
         {%- else -%}
-        latest_full_month as export_month,
+            latest_full_month as export_month,
         {{ sql_literal('latest month with at least ' ~ export_month_share
             ~ ' x the median monthly rows, after a month with rows') }} as export_month_source
         {%- endif %}
@@ -83,7 +88,10 @@ dense_months as (
     -- Months holding at least data_start_min_share x the median rows, with the dense month before.
     select
         monthly_rows.activity_month,
-        lag(monthly_rows.activity_month) over (order by monthly_rows.activity_month)
+        lag(monthly_rows.activity_month)
+            over (
+                order by monthly_rows.activity_month
+            )
             as previous_dense_month
     from monthly_rows
     cross join typical
@@ -95,14 +103,15 @@ derived_data_start as (
 
     -- The first month of the unbroken run of dense months that reaches the export month: a stray
     -- row far before the bulk (a gap or a thin month between) cannot move it.
-    select
-        max(dense_months.activity_month) as run_start_month
+    select max(dense_months.activity_month) as run_start_month
     from dense_months
     cross join export_month_end
     where dense_months.activity_month <= export_month_end.export_month
-        and (dense_months.previous_dense_month is null
+        and (
+            dense_months.previous_dense_month is null
             or dense_months.previous_dense_month
-                <> cast({{ dbt.dateadd('month', -1, 'dense_months.activity_month') }} as date))
+            <> cast({{ dbt.dateadd('month', -1, 'dense_months.activity_month') }} as date)
+        )
 
 ),
 
@@ -113,7 +122,7 @@ window_ends as (
         cast({{ sql_literal(data_start_pin) }} as date) as data_start_month,
         'var' as data_start_month_source,
         {%- else -%}
-        derived_data_start.run_start_month as data_start_month,
+            derived_data_start.run_start_month as data_start_month,
         {{ sql_literal('first month of the unbroken run of months with at least ' ~ data_start_share
             ~ ' x the median monthly rows that reaches the export month') }} as data_start_month_source,
         {%- endif %}

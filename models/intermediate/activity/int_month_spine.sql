@@ -2,7 +2,9 @@
 {%- set window_query -%}
     select data_start_month, export_month from {{ ref('int_export_window') }}
 {%- endset -%}
-{%- if execute -%}
+{#- A compile without a built window (`dbt compile` or sqlfluff on a fresh clone) gets a one-month
+    placeholder; a build always has it, as int_export_window runs first. -#}
+{%- if execute and load_relation(ref('int_export_window')) is not none -%}
     {%- set window_row = run_query(window_query).rows[0] -%}
     {%- set start_month = window_row[0] -%}
     {%- set end_month = window_row[1] -%}
@@ -17,9 +19,7 @@ with spine as (
         'month',
         "cast('" ~ start_month ~ "' as date)",
         dbt.dateadd('month', 1, "cast('" ~ end_month ~ "' as date)")
-    ) }}
-
-)
+    ) }})
 
 select cast(date_month as date) as month_start
 from spine

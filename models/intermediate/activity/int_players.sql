@@ -17,9 +17,21 @@ export_window as (
 clean_rows as (
 
     select
-        raw_row_id, partner_id, geo, account_id, activity_month, reg_date, ftd_date, qp_date,
-        ben_login_id, tracker_id, product, is_activity_before_ftd, is_ftd_before_reg,
-        is_qp_before_ftd, is_negative_deposit,
+        raw_row_id,
+        partner_id,
+        geo,
+        account_id,
+        activity_month,
+        reg_date,
+        ftd_date,
+        qp_date,
+        ben_login_id,
+        tracker_id,
+        product,
+        is_activity_before_ftd,
+        is_ftd_before_reg,
+        is_qp_before_ftd,
+        is_negative_deposit,
         true as is_clean
     from validated
     where reason_code is null
@@ -29,18 +41,28 @@ clean_rows as (
 all_zero_depositor_rows as (
 
     select
-        validated.raw_row_id, validated.partner_id, validated.geo, validated.account_id,
-        validated.activity_month, validated.reg_date, validated.ftd_date, validated.qp_date,
-        validated.ben_login_id, validated.tracker_id, validated.product,
-        validated.is_activity_before_ftd, validated.is_ftd_before_reg, validated.is_qp_before_ftd,
+        validated.raw_row_id,
+        validated.partner_id,
+        validated.geo,
+        validated.account_id,
+        validated.activity_month,
+        validated.reg_date,
+        validated.ftd_date,
+        validated.qp_date,
+        validated.ben_login_id,
+        validated.tracker_id,
+        validated.product,
+        validated.is_activity_before_ftd,
+        validated.is_ftd_before_reg,
+        validated.is_qp_before_ftd,
         validated.is_negative_deposit,
         false as is_clean
     from validated
     cross join export_window
     left join clean_rows
         on validated.partner_id = clean_rows.partner_id
-        and validated.geo = clean_rows.geo
-        and validated.account_id = clean_rows.account_id
+            and validated.geo = clean_rows.geo
+            and validated.account_id = clean_rows.account_id
     where validated.reason_code = 'all_zero_activity'
         and clean_rows.raw_row_id is null
         and validated.ftd_date >= export_window.data_start_month
@@ -128,9 +150,9 @@ final as (
     from player_facts
     inner join first_rows
         on player_facts.partner_id = first_rows.partner_id
-        and player_facts.geo = first_rows.geo
-        and player_facts.account_id = first_rows.account_id
-        and first_rows.row_order = 1
+            and player_facts.geo = first_rows.geo
+            and player_facts.account_id = first_rows.account_id
+            and first_rows.row_order = 1
     cross join export_window
 
 )

@@ -43,7 +43,7 @@ wilson_terms as (
 
     select
         segments.*,
-        {{ z }} * {{ z }} / nullif(n_labelled, 0) as z_squared_over_n
+        {{ z }} * {{ z }} / nullif(segments.n_labelled, 0) as z_squared_over_n
     from segments
 
 ),
@@ -53,9 +53,15 @@ wilson as (
     -- Wilson score interval of the observed rate: its centre and half-width.
     select
         wilson_terms.*,
-        (observed_rate_labelled + z_squared_over_n / 2) / (1 + z_squared_over_n) as wilson_centre,
-        {{ z }} * sqrt(observed_rate_labelled * (1 - observed_rate_labelled) / n_labelled
-            + z_squared_over_n / (4 * n_labelled)) / (1 + z_squared_over_n) as wilson_half_width
+        (wilson_terms.observed_rate_labelled + wilson_terms.z_squared_over_n / 2)
+        / (1 + wilson_terms.z_squared_over_n) as wilson_centre,
+        {{ z }} * sqrt(
+            wilson_terms.observed_rate_labelled
+            * (1 - wilson_terms.observed_rate_labelled)
+            / wilson_terms.n_labelled
+            + wilson_terms.z_squared_over_n / (4 * wilson_terms.n_labelled)
+        ) / (1 + wilson_terms.z_squared_over_n
+        ) as wilson_half_width
     from wilson_terms
 
 ),

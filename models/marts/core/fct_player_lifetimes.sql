@@ -23,7 +23,9 @@ export_window as (
 
 export_cutoff as (
 
-    select 0 as cutoff_offset_months, export_month as cutoff_month
+    select
+        0 as cutoff_offset_months,
+        export_month as cutoff_month
     from export_window
 
 ),
@@ -31,7 +33,6 @@ export_cutoff as (
 outcomes as (
 
     {{ survival_outcome('panel', 'export_cutoff') }}
-
 ),
 
 money_and_activity as (

@@ -33,22 +33,23 @@ panel as (
         players.account_id,
         players.ftd_month,
         months.month_start as activity_month,
-        {{ months_active('players.ftd_date', 'months.month_start') }} as months_active,
+        -- months_active() expands to a single line longer than the limit, hence the noqa.
+        {{ months_active('players.ftd_date', 'months.month_start') }} as months_active,  -- noqa: LT05
         activity.raw_row_id is not null as has_activity_row,
         -- The FTD month is active by definition: a first deposit happened in it, row or not.
         coalesce(activity.has_activity, false)
-            or months.month_start = players.ftd_month as is_active,
+        or months.month_start = players.ftd_month as is_active,
         coalesce(activity.total_deposit, 0) as total_deposit,
         coalesce(activity.total_handle, 0) as total_handle,
         coalesce(activity.total_ngr, 0) as total_ngr
     from players
     inner join months
-        on months.month_start >= players.panel_start_month
+        on players.panel_start_month <= months.month_start
     left join activity
         on players.partner_id = activity.partner_id
-        and players.geo = activity.geo
-        and players.account_id = activity.account_id
-        and months.month_start = activity.activity_month
+            and players.geo = activity.geo
+            and players.account_id = activity.account_id
+            and months.month_start = activity.activity_month
 
 ),
 
@@ -58,16 +59,18 @@ neighbours as (
     -- the inactive gap the month lies in, and the first month of the panel.
     select
         panel.*,
-        max(case when is_active then months_active end) over (
-            partition by player_id order by months_active
+        max(case when panel.is_active then panel.months_active end) over (
+            partition by panel.player_id
+            order by panel.months_active
             rows between unbounded preceding and 1 preceding
         ) as previous_active_month_number,
-        min(case when is_active then months_active end) over (
-            partition by player_id order by months_active
+        min(case when panel.is_active then panel.months_active end) over (
+            partition by panel.player_id
+            order by panel.months_active
             rows between 1 following and unbounded following
         ) as next_active_month_number,
-        min(months_active) over (partition by player_id) as entry_month_number,
-        max(months_active) over (partition by player_id) as last_observed_month_number
+        min(panel.months_active) over (partition by panel.player_id) as entry_month_number,
+        max(panel.months_active) over (partition by panel.player_id) as last_observed_month_number
     from panel
 
 ),
@@ -77,23 +80,31 @@ classified as (
     select
         neighbours.*,
         case
-            when is_active then 0
-            when previous_active_month_number is null then months_active - entry_month_number + 1
-            else months_active - previous_active_month_number
+            when neighbours.is_active then 0
+            when
+                neighbours.previous_active_month_number is null
+                then neighbours.months_active - neighbours.entry_month_number + 1
+            else neighbours.months_active - neighbours.previous_active_month_number
         end as inactive_streak,
         -- Inside a churn spell: an inactive month in a gap of at least K inactive months, seen
         -- in full (closed by a later active month, or K inactive months before the data end).
-        not is_active
-            and previous_active_month_number is not null
-            and (
-                (next_active_month_number is not null
-                    and next_active_month_number - previous_active_month_number - 1 >= {{ k }})
-                or (next_active_month_number is null
-                    and last_observed_month_number - previous_active_month_number >= {{ k }})
-            ) as is_churned,
-        is_active
-            and previous_active_month_number is not null
-            and months_active - previous_active_month_number - 1 >= {{ k }} as is_reactivation
+        not neighbours.is_active
+        and neighbours.previous_active_month_number is not null
+        and (
+            (
+                neighbours.next_active_month_number is not null
+                and neighbours.next_active_month_number - neighbours.previous_active_month_number - 1
+                >= {{ k }}
+            )
+            or (
+                neighbours.next_active_month_number is null
+                and neighbours.last_observed_month_number - neighbours.previous_active_month_number >= {{ k }}
+            )
+        ) as is_churned,
+        neighbours.is_active
+        and neighbours.previous_active_month_number is not null
+        and neighbours.months_active - neighbours.previous_active_month_number - 1
+        >= {{ k }} as is_reactivation
     from neighbours
 
 ),
@@ -102,7 +113,8 @@ spells as (
 
     select
         classified.*,
-        is_churned and months_active = previous_active_month_number + 1 as is_churn_start
+        classified.is_churned
+        and classified.months_active = classified.previous_active_month_number + 1 as is_churn_start
     from classified
 
 ),
@@ -127,7 +139,11 @@ final as (
         is_churn_start,
         is_reactivation,
         count(case when is_churn_start then 1 end)
-            over (partition by player_id order by months_active rows between unbounded preceding and current row)
+            over (
+                partition by player_id
+                order by months_active
+                rows between unbounded preceding and current row
+            )
             as churn_spell_number,
         case
             when is_active then 'active'

@@ -9,7 +9,11 @@ with validated as (
 
 reason_codes as (
 
-    select reason_code, check_order, description from {{ ref('dq_reason_codes') }}
+    select
+        reason_code,
+        check_order,
+        description
+    from {{ ref('dq_reason_codes') }}
 
 ),
 
@@ -21,21 +25,32 @@ final as (
         validated.reason_code,
         reason_codes.check_order,
         case validated.reason_code
-            when 'unparseable_date' then 'Not a date in activity_month/reg_date/ftd_date/qp_date: '
-                || coalesce(validated.raw_activity_month, '') || ' / ' || coalesce(validated.raw_reg_date, '')
-                || ' / ' || coalesce(validated.raw_ftd_date, '') || ' / ' || coalesce(validated.raw_qp_date, '')
-            when 'unparseable_amount' then 'Not a number in deposit/handle/NGR: '
-                || coalesce(validated.raw_total_deposit, '') || ' / ' || coalesce(validated.raw_total_handle, '')
-                || ' / ' || coalesce(validated.raw_total_ngr, '')
-            when 'invalid_brand_id' then 'brand_id ''' || coalesce(validated.raw_brand_id, '')
-                || ''' is not a known US state'
-            when 'after_export_month' then 'activity_month ' || validated.raw_activity_month
-                || ' is after the export month'
-            when 'implausible_date' then 'A date outside the plausible range in activity_month/reg_date/ftd_date/qp_date: '
-                || coalesce(validated.raw_activity_month, '') || ' / ' || coalesce(validated.raw_reg_date, '')
-                || ' / ' || coalesce(validated.raw_ftd_date, '') || ' / ' || coalesce(validated.raw_qp_date, '')
-            when 'before_data_start' then 'activity_month ' || validated.raw_activity_month
-                || ' is before the data start'
+            when 'unparseable_date'
+                then 'Not a date in activity_month/reg_date/ftd_date/qp_date: '
+                    || coalesce(validated.raw_activity_month, '')
+                    || ' / ' || coalesce(validated.raw_reg_date, '')
+                    || ' / ' || coalesce(validated.raw_ftd_date, '')
+                    || ' / ' || coalesce(validated.raw_qp_date, '')
+            when 'unparseable_amount'
+                then 'Not a number in deposit/handle/NGR: '
+                    || coalesce(validated.raw_total_deposit, '')
+                    || ' / ' || coalesce(validated.raw_total_handle, '')
+                    || ' / ' || coalesce(validated.raw_total_ngr, '')
+            when 'invalid_brand_id'
+                then 'brand_id ''' || coalesce(validated.raw_brand_id, '')
+                    || ''' is not a known US state'
+            when 'after_export_month'
+                then 'activity_month ' || validated.raw_activity_month
+                    || ' is after the export month'
+            when 'implausible_date'
+                then 'A date outside the plausible range in activity_month/reg_date/ftd_date/qp_date: '
+                    || coalesce(validated.raw_activity_month, '')
+                    || ' / ' || coalesce(validated.raw_reg_date, '')
+                    || ' / ' || coalesce(validated.raw_ftd_date, '')
+                    || ' / ' || coalesce(validated.raw_qp_date, '')
+            when 'before_data_start'
+                then 'activity_month ' || validated.raw_activity_month
+                    || ' is before the data start'
             else reason_codes.description
         end as reason,
         validated.source_file,

@@ -2,7 +2,10 @@
     rows and players were quarantined for it. The reason list is the seed's, nowhere else. -#}
 with reason_codes as (
 
-    select reason_code, check_order, description
+    select
+        reason_code,
+        check_order,
+        description
     from {{ ref('dq_reason_codes') }}
     where action = 'quarantine'
 
@@ -17,7 +20,10 @@ partners as (
 
 quarantined_rows as (
 
-    select partner_id, reason_code, count(*) as n_rows
+    select
+        partner_id,
+        reason_code,
+        count(*) as n_rows
     from {{ ref('dq_quarantine') }}
     group by partner_id, reason_code
 
@@ -25,7 +31,10 @@ quarantined_rows as (
 
 quarantined_players as (
 
-    select partner_id, reason_code, count(*) as n_players
+    select
+        partner_id,
+        reason_code,
+        count(*) as n_players
     from {{ ref('dq_quarantined_players') }}
     group by partner_id, reason_code
 
@@ -44,10 +53,10 @@ final as (
     cross join reason_codes
     left join quarantined_rows
         on partners.partner_id = quarantined_rows.partner_id
-        and reason_codes.reason_code = quarantined_rows.reason_code
+            and reason_codes.reason_code = quarantined_rows.reason_code
     left join quarantined_players
         on partners.partner_id = quarantined_players.partner_id
-        and reason_codes.reason_code = quarantined_players.reason_code
+            and reason_codes.reason_code = quarantined_players.reason_code
 
 )
 

@@ -13,24 +13,34 @@ with validated as (
 
 players as (
 
-    select partner_id, geo, account_id from {{ ref('int_players') }}
+    select
+        partner_id,
+        geo,
+        account_id
+    from {{ ref('int_players') }}
 
 ),
 
 reason_codes as (
 
-    select reason_code, check_order, description from {{ ref('dq_reason_codes') }}
+    select
+        reason_code,
+        check_order,
+        description
+    from {{ ref('dq_reason_codes') }}
 
 ),
 
 unplaced_rows as (
 
-    select validated.*, reason_codes.check_order
+    select
+        validated.*,
+        reason_codes.check_order
     from validated
     left join players
         on validated.partner_id = players.partner_id
-        and validated.geo = players.geo
-        and validated.account_id = players.account_id
+            and validated.geo = players.geo
+            and validated.account_id = players.account_id
     left join reason_codes
         on validated.reason_code = reason_codes.reason_code
     where players.account_id is null
@@ -42,9 +52,12 @@ ranked as (
     select
         unplaced_rows.*,
         row_number() over (
-            partition by partner_id, geo, account_id order by check_order, raw_row_id
+            partition by unplaced_rows.partner_id, unplaced_rows.geo, unplaced_rows.account_id
+            order by unplaced_rows.check_order, unplaced_rows.raw_row_id
         ) as reason_rank,
-        count(*) over (partition by partner_id, geo, account_id) as n_raw_rows
+        count(*)
+            over (partition by unplaced_rows.partner_id, unplaced_rows.geo, unplaced_rows.account_id)
+            as n_raw_rows
     from unplaced_rows
 
 ),

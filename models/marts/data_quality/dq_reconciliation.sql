@@ -12,7 +12,9 @@ with staged as (
 
 raw_rows as (
 
-    select coalesce(partner_id, '(missing)') as partner_id, count(*) as n_raw_rows
+    select
+        coalesce(partner_id, '(missing)') as partner_id,
+        count(*) as n_raw_rows
     from staged
     group by coalesce(partner_id, '(missing)')
 
@@ -21,7 +23,9 @@ raw_rows as (
 raw_players as (
 
     -- A player can be named only when the row has a partner, an account and a known state.
-    select validated.partner_id, count(distinct validated.geo || '|' || validated.account_id) as n_raw_players
+    select
+        validated.partner_id,
+        count(distinct validated.geo || '|' || validated.account_id) as n_raw_players
     from {{ ref('int_activity__validated') }} as validated
     where validated.partner_id is not null
         and validated.account_id is not null
@@ -32,7 +36,9 @@ raw_players as (
 
 clean_rows as (
 
-    select partner_id, count(*) as n_clean_rows
+    select
+        partner_id,
+        count(*) as n_clean_rows
     from {{ ref('int_activity__clean') }}
     group by partner_id
 
@@ -40,7 +46,9 @@ clean_rows as (
 
 quarantined_rows as (
 
-    select partner_id, count(*) as n_quarantined_rows
+    select
+        partner_id,
+        count(*) as n_quarantined_rows
     from {{ ref('dq_quarantine') }}
     group by partner_id
 
@@ -48,7 +56,9 @@ quarantined_rows as (
 
 players as (
 
-    select partner_id, count(*) as n_players
+    select
+        partner_id,
+        count(*) as n_players
     from {{ ref('int_players') }}
     group by partner_id
 
@@ -56,7 +66,9 @@ players as (
 
 quarantined_players as (
 
-    select partner_id, count(*) as n_quarantined_players
+    select
+        partner_id,
+        count(*) as n_quarantined_players
     from {{ ref('dq_quarantined_players') }}
     group by partner_id
 
@@ -73,9 +85,9 @@ final as (
         coalesce(players.n_players, 0) as n_players,
         coalesce(quarantined_players.n_quarantined_players, 0) as n_quarantined_players,
         raw_rows.n_raw_rows = coalesce(clean_rows.n_clean_rows, 0)
-            + coalesce(quarantined_rows.n_quarantined_rows, 0) as is_balanced,
+        + coalesce(quarantined_rows.n_quarantined_rows, 0) as is_balanced,
         coalesce(raw_players.n_raw_players, 0) = coalesce(players.n_players, 0)
-            + coalesce(quarantined_players.n_quarantined_players, 0) as is_players_balanced
+        + coalesce(quarantined_players.n_quarantined_players, 0) as is_players_balanced
     from raw_rows
     left join raw_players
         on raw_rows.partner_id = raw_players.partner_id

@@ -27,13 +27,19 @@ feature_drift as (
 
 raw_counts as (
 
-    select partner_id, n_raw_rows from {{ ref('dq_reconciliation') }}
+    select
+        partner_id,
+        n_raw_rows
+    from {{ ref('dq_reconciliation') }}
 
 ),
 
 quarantine_counts as (
 
-    select coalesce(partner_id, '(missing)') as partner_id, reason_code, count(*) as n_rows
+    select
+        coalesce(partner_id, '(missing)') as partner_id,
+        reason_code,
+        count(*) as n_rows
     from {{ ref('dq_quarantine') }}
     group by coalesce(partner_id, '(missing)'), reason_code
 
@@ -47,14 +53,14 @@ past_shares as (
     where metric = 'quarantine_share'
         and data_cutoff < (select data_cutoff from export_window)
     {%- else -%}
-    select
-        cast(null as date) as data_cutoff,
-        cast(null as {{ dbt.type_string() }}) as partner_id,
-        cast(null as {{ dbt.type_string() }}) as reason_code,
-        cast(null as bigint) as n_current,
-        cast(null as bigint) as n_reference,
-        cast(null as double) as value
-    where false
+        select
+            cast(null as date) as data_cutoff,
+            cast(null as {{ dbt.type_string() }}) as partner_id,
+            cast(null as {{ dbt.type_string() }}) as reason_code,
+            cast(null as bigint) as n_current,
+            cast(null as bigint) as n_reference,
+            cast(null as double) as value
+        where false
     {%- endif %}
 
 ),
@@ -63,14 +69,17 @@ past_cutoffs as (
 
     select
         data_cutoff,
-        row_number() over (order by data_cutoff desc) as cutoffs_back
+        row_number() over (
+            order by data_cutoff desc
+        ) as cutoffs_back
     from (select distinct data_cutoff from past_shares) as distinct_cutoffs
 
 ),
 
 trailing_cutoffs as (
 
-    select data_cutoff from past_cutoffs where cutoffs_back <= {{ trailing_cutoffs }}
+    select data_cutoff from past_cutoffs
+    where cutoffs_back <= {{ trailing_cutoffs }}
 
 ),
 
@@ -86,15 +95,25 @@ previous_counts as (
 
 previous_raw as (
 
-    select partner_id, max(n_reference) as n_raw_rows from previous_counts group by partner_id
+    select
+        partner_id,
+        max(n_reference) as n_raw_rows
+    from previous_counts
+    group by partner_id
 
 ),
 
 share_keys as (
 
-    select partner_id, reason_code from quarantine_counts
+    select
+        partner_id,
+        reason_code
+    from quarantine_counts
     union
-    select partner_id, reason_code from past_shares
+    select
+        partner_id,
+        reason_code
+    from past_shares
 
 ),
 
@@ -107,19 +126,21 @@ current_shares as (
         coalesce(quarantine_counts.n_rows, 0) - coalesce(previous_counts.n_current, 0)
             as n_new_quarantined_rows,
         raw_counts.n_raw_rows,
-        cast(coalesce(quarantine_counts.n_rows, 0) - coalesce(previous_counts.n_current, 0)
-            as double)
-            / nullif(raw_counts.n_raw_rows - coalesce(previous_raw.n_raw_rows, 0), 0)
+        cast(
+            coalesce(quarantine_counts.n_rows, 0) - coalesce(previous_counts.n_current, 0)
+            as double
+        )
+        / nullif(raw_counts.n_raw_rows - coalesce(previous_raw.n_raw_rows, 0), 0)
             as new_row_share
     from share_keys
     inner join raw_counts
         on share_keys.partner_id = raw_counts.partner_id
     left join quarantine_counts
         on share_keys.partner_id = quarantine_counts.partner_id
-        and share_keys.reason_code = quarantine_counts.reason_code
+            and share_keys.reason_code = quarantine_counts.reason_code
     left join previous_counts
         on share_keys.partner_id = previous_counts.partner_id
-        and share_keys.reason_code = previous_counts.reason_code
+            and share_keys.reason_code = previous_counts.reason_code
     left join previous_raw
         on share_keys.partner_id = previous_raw.partner_id
 
@@ -136,8 +157,8 @@ trailing_medians as (
     cross join trailing_cutoffs
     left join past_shares
         on share_keys.partner_id = past_shares.partner_id
-        and share_keys.reason_code = past_shares.reason_code
-        and trailing_cutoffs.data_cutoff = past_shares.data_cutoff
+            and share_keys.reason_code = past_shares.reason_code
+            and trailing_cutoffs.data_cutoff = past_shares.data_cutoff
     group by share_keys.partner_id, share_keys.reason_code
 
 ),
@@ -159,7 +180,7 @@ quarantine_drift as (
             and current_shares.new_row_share >= {{ var('monitoring_quarantine_min_share') }}
             and current_shares.n_new_quarantined_rows >= {{ var('monitoring_quarantine_min_rows') }}
             and current_shares.new_row_share
-                > {{ var('monitoring_quarantine_ratio') }} * trailing_medians.trailing_median_share,
+            > {{ var('monitoring_quarantine_ratio') }} * trailing_medians.trailing_median_share,
             false
         ) as is_alert,
         cast(null as {{ dbt.type_string() }}) as reference_model_version
@@ -167,7 +188,7 @@ quarantine_drift as (
     cross join export_window
     left join trailing_medians
         on current_shares.partner_id = trailing_medians.partner_id
-        and current_shares.reason_code = trailing_medians.reason_code
+            and current_shares.reason_code = trailing_medians.reason_code
 
 ),
 

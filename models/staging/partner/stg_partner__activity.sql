@@ -17,7 +17,9 @@ numbered as (
     -- A stable id for every raw row (file by file, in file order), so each one can be traced to
     -- the clean table or the quarantine.
     select
-        row_number() over (order by source_file_index, file_row_number) as raw_row_id,
+        row_number() over (
+            order by source_rows.source_file_index, source_rows.file_row_number
+        ) as raw_row_id,
         source_rows.*
     from source_rows
 
@@ -25,13 +27,19 @@ numbered as (
 
 product_labels as (
 
-    select raw_label, product from {{ ref('product_label_map') }}
+    select
+        raw_label,
+        product
+    from {{ ref('product_label_map') }}
 
 ),
 
 states as (
 
-    select state_code, upper(state_name) as state_name_upper from {{ ref('state_launch_months') }}
+    select
+        state_code,
+        upper(state_name) as state_name_upper
+    from {{ ref('state_launch_months') }}
 
 ),
 
@@ -41,17 +49,17 @@ parsed as (
         numbered.*,
         -- A file without a partner_id column takes the var (validated); an empty cell stays empty.
         case
-            when is_partner_id_from_var then {{ sql_literal(partner_id_var()) }}
-            else nullif(trim(raw_partner_id), '')
+            when numbered.is_partner_id_from_var then {{ sql_literal(partner_id_var()) }}
+            else nullif(trim(numbered.raw_partner_id), '')
         end as partner_id,
-        nullif(trim(raw_account_id), '') as account_id,
-        upper(nullif(trim(raw_brand_id), '')) as brand_code,
+        nullif(trim(numbered.raw_account_id), '') as account_id,
+        upper(nullif(trim(numbered.raw_brand_id), '')) as brand_code,
         {{ parse_date('raw_activity_month') }} as activity_date,
         {{ parse_date('raw_reg_date') }} as reg_date,
         {{ parse_date('raw_ftd_date') }} as ftd_date,
         {{ parse_date('raw_qp_date') }} as qp_date,
-        nullif(trim(raw_ben_login_id), '') as ben_login_id,
-        nullif(trim(raw_tracker_id), '') as tracker_id,
+        nullif(trim(numbered.raw_ben_login_id), '') as ben_login_id,
+        nullif(trim(numbered.raw_tracker_id), '') as tracker_id,
         {{ label_key('raw_player_reg_product') }} as product_label_key,
         {{ parse_amount('raw_total_deposit') }} as total_deposit,
         {{ parse_amount('raw_total_handle') }} as total_handle,

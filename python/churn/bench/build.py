@@ -49,6 +49,8 @@ def run_build(workload: Workload, workdir: Path, threads: int, memory_limit: str
     timing = BuildTiming(
         workload, run.ok, run.seconds, run.peak_rss_mb, errors="" if run.ok else run.errors()
     )
+    if run.target_path is None:
+        return timing
     try:
         results = run.run_results()
         nodes = json.loads((run.target_path / "manifest.json").read_text())["nodes"]

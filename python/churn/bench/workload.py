@@ -51,9 +51,9 @@ def measure(label: str, path: Path, partners: int = 0, states: int = 0) -> Workl
     reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
     options = "" if path.suffix == ".parquet" else CSV_OPTIONS
     with duckdb.connect() as connection:
-        rows, players, partitions = connection.execute(
+        ((rows, players, partitions),) = connection.execute(
             f"select count(*), count(distinct (partner_id, account_id)), "
             f"count(distinct (partner_id, brand_id)) from {reader}(?{options})",
             [str(path)],
-        ).fetchone()
+        ).fetchall()
     return Workload(label, path, players, rows, partitions, partners, states)

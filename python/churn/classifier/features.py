@@ -10,6 +10,8 @@ not in the saved model, so an artifact holds only scikit-learn objects.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -80,7 +82,8 @@ class FeatureSchemaError(ValueError):
 def signed_log(values: pd.Series) -> pd.Series:
     """sign(x) log(1 + |x|): money is heavy-tailed and NGR can be negative."""
     numbers = values.astype("float64")
-    return np.sign(numbers) * np.log1p(numbers.abs())
+    # numpy's ufuncs keep a Series a Series; the stubs type them as arrays.
+    return cast(pd.Series, np.sign(numbers) * np.log1p(numbers.abs()))
 
 
 def check_schema(frame: pd.DataFrame, schema: dict[str, str] = FEATURE_SCHEMA) -> None:

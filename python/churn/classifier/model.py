@@ -102,7 +102,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         for keys in reversed(chain[:-1]):
             for key, rows in sorted(keys.groupby(keys.to_numpy()).indices.items()):
                 if estimators.is_trainable(labels[rows], int(self.min_submodel_players), folds):
-                    submodels[key] = estimators.fit_calibrated(
+                    submodels[str(key)] = estimators.fit_calibrated(
                         self.algorithm, seed, inputs.iloc[rows], labels[rows], folds
                     )
         self.submodels_ = submodels

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 FEATURES_MODEL = "int_classifier__features"
 OUTPUT_COLUMNS = ["player_id", "partner_id", "geo", "account_id", "ftd_month"]
 ARTIFACT_DIR_ENV = "CHURN_ARTIFACT_DIR"
-DEFAULT_ARTIFACT_DIR = TrainingSettings.__dataclass_fields__["artifact_dir"].default
+DEFAULT_ARTIFACT_DIR = TrainingSettings.artifact_dir
 # The documented character set of a partner id (the same rule the dbt var follows).
 PARTNER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -310,12 +310,13 @@ def _fit_candidates(
 def _slices(frame: pd.DataFrame, split: str, by_partition: bool) -> list[tuple]:
     """(data_split, slice_type, partner_id, geo, row positions): overall, then (for the test
     split) each partner and partition, from one group-by each."""
-    out = [(split, "overall", ALL, ALL, np.arange(len(frame)))]
+    out: list[tuple] = [(split, "overall", ALL, ALL, np.arange(len(frame)))]
     if by_partition:
         for partner, rows in sorted(frame.groupby("partner_id", observed=True).indices.items()):
             out.append((split, "partner", str(partner), ALL, rows))
         groups = frame.groupby(["partner_id", "geo"], observed=True).indices
-        for (partner, geo), rows in sorted(groups.items()):
+        for key, rows in sorted(groups.items()):
+            partner, geo = cast(tuple, key)
             out.append((split, "partition", str(partner), str(geo), rows))
     return out
 
@@ -390,7 +391,7 @@ def choose_algorithm(cv_overall: pd.DataFrame) -> str:
     overall = cv_overall.set_index("model_name")
     if (
         "boosted_global" in overall.index
-        and overall.at["boosted_global", "roc_auc_gain_vs_logistic_lower"] > 0
+        and overall["roc_auc_gain_vs_logistic_lower"]["boosted_global"] > 0
     ):
         return "boosted"
     return DEFAULT_ALGORITHM
@@ -558,10 +559,10 @@ def train_and_evaluate(
     holdout_path = save_artifact(
         folder / HOLDOUT_FOLDER / version, holdout.to_state(), holdout_card, ARTIFACT_KIND
     )
-    evaluation["artifact_path"] = np.where(evaluation["is_default"], str(path), None)
-    evaluation["holdout_artifact_path"] = np.where(
-        evaluation["is_default"], str(holdout_path), None
-    )
+    evaluation["artifact_path"] = [str(path) if d else None for d in evaluation["is_default"]]
+    evaluation["holdout_artifact_path"] = [
+        str(holdout_path) if d else None for d in evaluation["is_default"]
+    ]
     clock.log("saved %s and pointed %s/CURRENT at it", path, folder)
     return conform(evaluation, EVALUATION_SCHEMA)
 

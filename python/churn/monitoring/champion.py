@@ -123,6 +123,8 @@ def _decide_and_record(
     if before is not None and before != challenger_version:
         champion = registry.find(before)
         try:
+            if champion is None:
+                raise KeyError(f"{before} is not in the registry")
             tags = champion.tags
             model = served_model.load(
                 tags.get("churn.holdout_artifact_path") or tags["churn.artifact_path"]
@@ -135,6 +137,7 @@ def _decide_and_record(
     if note:
         decision = type(decision)(**{**decision.__dict__, "reason": note + decision.reason})
     version = registry.register(path, served_model.card(challenger), decision, holdout)
-    after = challenger_version if decision.promoted else before
+    # Without a champion the challenger is always promoted (`decide`).
+    after = challenger_version if decision.promoted or before is None else before
     registry.record(version, decision, before, after)
     logger.info("cutoff %s: %s", cutoff, decision.reason)

@@ -64,10 +64,10 @@ def population_stability_index(reference: pd.Series, current: pd.Series, kind: s
         return float("nan")
     ref_bins, cur_bins = _bins(reference, current, kind)
     levels = sorted(set(ref_bins) | set(cur_bins))
-    ref_share = pd.Series(ref_bins).value_counts(normalize=True).reindex(levels, fill_value=0)
-    cur_share = pd.Series(cur_bins).value_counts(normalize=True).reindex(levels, fill_value=0)
-    ref_share = np.maximum(ref_share.to_numpy(), MIN_SHARE)
-    cur_share = np.maximum(cur_share.to_numpy(), MIN_SHARE)
+    ref_observed = pd.Series(ref_bins).value_counts(normalize=True).reindex(levels, fill_value=0)
+    cur_observed = pd.Series(cur_bins).value_counts(normalize=True).reindex(levels, fill_value=0)
+    ref_share = np.maximum(ref_observed.to_numpy(), MIN_SHARE)
+    cur_share = np.maximum(cur_observed.to_numpy(), MIN_SHARE)
     # fsum: exact, so the order of the levels cannot move the last digit.
     return math.fsum((cur_share - ref_share) * np.log(cur_share / ref_share))
 

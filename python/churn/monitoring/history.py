@@ -194,7 +194,7 @@ def prospective_metrics(
             stable_seed(settings.seed, "prospective", str(ftd_month), partner),
         )
         metrics, _ = evaluate_slice(y, p, weights)
-        row = {
+        prospective_row = {
             "evaluation_type": "prospective",
             "model_version": version,
             "partner_id": partner,
@@ -204,12 +204,12 @@ def prospective_metrics(
         }
         if retrospective is not None and version in retrospective.index:
             entry = retrospective.loc[[version]].iloc[-1]
-            row.update(
+            prospective_row.update(
                 retrospective_roc_auc=entry["roc_auc"],
                 retrospective_roc_auc_lower=entry["roc_auc_lower"],
                 retrospective_roc_auc_upper=entry["roc_auc_upper"],
             )
-        rows.append(row)
+        rows.append(prospective_row)
     frame = pd.DataFrame(rows)
     if not len(frame):
         return conform(pd.DataFrame(columns=[name for name, _ in METRICS_SCHEMA]), METRICS_SCHEMA)

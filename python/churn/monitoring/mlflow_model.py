@@ -8,14 +8,14 @@ serves exactly the bytes the build saved. `predict` takes the raw feature column
 
 from __future__ import annotations
 
-import mlflow.pyfunc
 import pandas as pd
 from mlflow.models import set_model
+from mlflow.pyfunc import PythonModel
 
 ARTIFACT_KEY = "skops_artifact"
 
 
-class QuickChurnPyfunc(mlflow.pyfunc.PythonModel):
+class QuickChurnPyfunc(PythonModel):
     """Wraps a verified `QuickChurnClassifier` artifact folder."""
 
     def load_context(self, context) -> None:

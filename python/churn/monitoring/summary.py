@@ -65,8 +65,8 @@ def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     metrics, drift = frames["metrics"], frames["drift"]
     if not len(scores):
         return pd.DataFrame()
-    served = scores.sort_values("n_scored").drop_duplicates("data_cutoff", keep="last")
-    served = served.set_index("data_cutoff")["model_version"]
+    last_scores = scores.sort_values("n_scored").drop_duplicates("data_cutoff", keep="last")
+    served = last_scores.set_index("data_cutoff")["model_version"]
     by_version = registry.set_index("model_version") if len(registry) else pd.DataFrame()
     estimates = first_estimates(frames["estimates"])
     rows = []

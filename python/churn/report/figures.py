@@ -169,7 +169,7 @@ def cohort_retention(frames: Frames) -> Figure:
         origin="upper",
     )
     rows = np.arange(0, len(grid), 6)
-    axis.set_yticks(rows, [grid.index[i].strftime("%Y-%m") for i in rows])
+    axis.set_yticks(rows, [grid.index[int(i)].strftime("%Y-%m") for i in rows])
     axis.set_xlabel("months since the FTD month (months_active)")
     axis.set_ylabel("FTD cohort (month)")
     axis.set_title("Share of each FTD cohort active, by months since FTD (month 0 = 100%)")
@@ -751,9 +751,10 @@ def survival_backtest(frames: Frames) -> Figure:
     styles = ["-", "--", ":", "-."]
     levels = [lv for lv in ("partition", "partner", "all") if lv in set(errors["pooling_level"])]
     for i, level in enumerate(levels):
-        for j, (cutoff, part) in enumerate(
-            errors[errors["pooling_level"] == level].groupby("cutoff_offset_months")
-        ):
+        at_level = errors[errors["pooling_level"] == level]
+        offsets = sorted(int(c) for c in at_level["cutoff_offset_months"].dropna().unique())
+        for j, offset in enumerate(offsets):
+            part = at_level[at_level["cutoff_offset_months"] == offset]
             part = part.sort_values("horizon_months")
             bottom.plot(
                 part["horizon_months"],
@@ -762,7 +763,7 @@ def survival_backtest(frames: Frames) -> Figure:
                 ms=3,
                 color=PALETTE[i],
                 ls=styles[j % len(styles)],
-                label=f"{level}, cutoff -{int(cutoff)}",
+                label=f"{level}, cutoff -{offset}",
             )
     top = float(errors["mean_absolute_error"].max()) if len(errors) else 0.0
     bottom.set_ylim(0, top * 1.15 if top > 0 else 0.01)
@@ -794,9 +795,9 @@ def roc_curve(frames: Frames) -> Figure:
     tpr = np.concatenate([[0.0], data["true_positive_rate"].to_numpy()])
     label = _default_label(frames)
     if candidates is not None and len(candidates):
-        row = candidates[candidates["is_default"].astype(bool)]
-        if len(row):
-            row = row.iloc[0]
+        default = candidates[candidates["is_default"].astype(bool)]
+        if len(default):
+            row = default.iloc[0]
             label += (
                 f": AUC {row['roc_auc']:.3f} "
                 f"({row['roc_auc_lower']:.3f}-{row['roc_auc_upper']:.3f})"

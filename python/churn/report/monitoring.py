@@ -130,7 +130,7 @@ def psi_by_partner(frames: dict[str, pd.DataFrame]):
     psi = drift[drift["metric"] == "feature_psi"] if len(drift) else drift
     if not len(psi):
         raise ValueError("no feature drift rows")
-    top = psi.groupby(["data_cutoff", "partner_id"], as_index=False)["value"].max()
+    top = psi.groupby(["data_cutoff", "partner_id"])["value"].max().reset_index()
     figure, axis = plt.subplots(figsize=figures.WIDE)
     for index, (partner, rows) in enumerate(top.groupby("partner_id")):
         rows = rows.sort_values("data_cutoff")

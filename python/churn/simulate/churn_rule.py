@@ -57,8 +57,8 @@ def survival_reference(
     bits: list[int] | list[bool], k: int = 3, observed_months: int | None = None
 ) -> tuple[int, bool]:
     """The rule for one player written as a plain loop; the spec the vectorised version meets."""
-    seen = list(bits)[: observed_months if observed_months is not None else len(bits)]
-    seen = [True] + [bool(b) for b in seen[1:]]
+    observed = list(bits)[: observed_months if observed_months is not None else len(bits)]
+    seen = [True] + [bool(b) for b in observed[1:]]
     last, gap = 0, 0
     for month, is_active in enumerate(seen):
         if month == 0:

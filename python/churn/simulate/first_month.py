@@ -52,7 +52,7 @@ def draw_month_zero(
     rng: np.random.Generator,
 ) -> MonthZero:
     """Never-bet flag, first-bet lag, and the FTD-month deposit, handle and NGR."""
-    n = types.shape[0]
+    n = len(types)
     never = rng.random(n) < tables.never_bet[types]
     qp_lag = sample_rows(tables.qp_cdf, types, rng.random(n))
     bet_m0 = ~never & (qp_lag <= days_left_in_month(ftd_day, ftd_month))

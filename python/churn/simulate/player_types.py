@@ -154,7 +154,7 @@ def sample_rows(cdf: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
 def draw_lapse(tables: TypeTables, types: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Months alive D >= 1 per player (alive in months 0..D-1); D = M + 1 means beyond horizon."""
     survival = tables.lapse_survival[:, 1:]  # P(D > d), d = 1..M, decreasing
-    u = rng.random(types.shape[0])
+    u = rng.random(len(types))
     out = np.empty(types.shape[0], dtype=np.int32)
     for t in range(tables.n_types):
         idx = np.flatnonzero(types == t)

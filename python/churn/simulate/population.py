@@ -228,7 +228,8 @@ def cohort_shift(
     if config.mix_drift_per_year:
         years = (ftd_month - config.start_month) / 12.0
         shift += years[:, None] * np.asarray(config.mix_drift_per_year)[None, :]
-    if config.mix_shift_logits:
+    # The config requires the month with the logits.
+    if config.mix_shift_logits and config.mix_shift_month is not None:
         shifted = ftd_month >= parse_month(config.mix_shift_month)
         if config.mix_shift_partner is not None:
             shifted &= partner == market.partner_ids.index(config.mix_shift_partner)

@@ -368,7 +368,7 @@ def _test_accounts(
             state = int(rng.choice(states))
             first = max(ctx.start_month, int(ctx.entry[partner, state]))
             start = int(rng.integers(first, ctx.end_month + 1))
-            length = int(min(rng.integers(2, 13), ctx.end_month - start + 1))
+            length = min(int(rng.integers(2, 13)), ctx.end_month - start + 1)
             extra = rows.take(np.full(length, template))
             extra.player[:] = -1
             extra.state[:] = state

@@ -81,8 +81,14 @@ def load_reference(seeds_dir: str | Path | None = None) -> Reference:
     folder = Path(seeds_dir) if seeds_dir else default_seeds_dir()
     states = pd.read_csv(folder / "state_launch_months.csv", dtype=str)
     labels = pd.read_csv(folder / "product_label_map.csv", dtype=str)
+    codes = states["state_code"]
     return Reference(
-        launch_month={r.state_code: parse_month(r.launch_month) for r in states.itertuples()},
-        state_name={r.state_code: r.state_name for r in states.itertuples()},
-        product_labels={normalise_label(r.raw_label): r.product for r in labels.itertuples()},
+        launch_month={
+            c: parse_month(m) for c, m in zip(codes, states["launch_month"], strict=True)
+        },
+        state_name=dict(zip(codes, states["state_name"], strict=True)),
+        product_labels={
+            normalise_label(raw): product
+            for raw, product in zip(labels["raw_label"], labels["product"], strict=True)
+        },
     )

@@ -270,7 +270,7 @@ def changes_frame(
                 "n_rows": int(export_rows[hit].sum()),
             }
         )
-    if format_change is not None:
+    if format_change is not None and config.format_change_month is not None:
         touched = rows.player[format_change.rows]
         records.append(
             {

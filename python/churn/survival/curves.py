@@ -303,7 +303,7 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
         cov = np.zeros((len(CANDIDATES), MAX_PARAMS, MAX_PARAMS))
         weight = np.zeros(len(CANDIDATES))
         rate = np.zeros(len(CANDIDATES))
-        cutoff = [{} for _ in CANDIDATES]
+        cutoff: list[dict] = [{} for _ in CANDIDATES]
         chosen = -1
         for _, fit in rows.iterrows():
             if fit["model"] not in CANDIDATES:
@@ -346,7 +346,7 @@ def _parent_key(key: tuple) -> tuple | None:
     return None
 
 
-def _resolve(key: tuple, tails: dict) -> tuple[dict | None, str]:
+def _resolve(key: tuple | None, tails: dict) -> tuple[dict | None, str]:
     """The group's own tail, else the nearest ancestor's, with the method label."""
     suffix = ""
     while key is not None:

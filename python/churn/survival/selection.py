@@ -22,6 +22,7 @@ from churn.survival.curves import anchored_tail, columns_frame
 from churn.survival.models import (
     MIXTURE_MODELS,
     MODELS,
+    BatchFit,
     BetaDiscreteWeibull,
     fit_life_tables,
     life_table_problem,
@@ -116,11 +117,11 @@ def _json_params(name: str, values: np.ndarray) -> str:
 
 def fit_candidates(
     at_risk: np.ndarray, events: np.ndarray, models: tuple[str, ...] = DEFAULT_MODELS
-) -> dict[str, object]:
+) -> dict[str, BatchFit]:
     """Every candidate model fitted to every row's life table (rows x months), one batch each.
 
     BdW starts, besides its own points, from the sBG and Weibull optima it nests."""
-    fits = {}
+    fits: dict[str, BatchFit] = {}
     for name in sorted(models, key=lambda m: m == "bdw"):
         model = MODELS[name]()
         extra = None
@@ -326,7 +327,7 @@ def fit_tail_models(
         log_h = np.bincount(log_group, errors[name][4] ** 2, len(groups))
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
-        cutoff_params = [{} for _ in range(len(groups))]
+        cutoff_params: list[dict[str, object]] = [{} for _ in range(len(groups))]
         for r in np.flatnonzero(offsets > 0):
             if fit.status[r] == "ok":
                 cutoff_params[group_of[r]][str(int(offsets[r]))] = json.loads(
@@ -361,7 +362,8 @@ def fit_tail_models(
             )
     candidates = pd.DataFrame(out)
     candidates["n_events"] = (
-        groups.set_index(GROUP_KEYS).index.map(raw_events).to_numpy()[candidates["group"]]
+        # A Series is a mapper pandas documents; the stubs only list dicts and callables.
+        groups.set_index(GROUP_KEYS).index.map(raw_events).to_numpy()[candidates["group"]]  # type: ignore[arg-type]
     )
     candidates["n_events"] = candidates["n_events"].fillna(0).astype(int)
 
@@ -373,7 +375,10 @@ def fit_tail_models(
     is_chosen = np.zeros(len(candidates), dtype=bool)
     is_chosen[chosen[chosen >= 0]] = True
     candidates["is_chosen"] = is_chosen
-    candidates["choice_reason"] = np.where(is_chosen, reasons[candidates["group"].to_numpy()], None)
+    group_reasons = reasons[candidates["group"].to_numpy()]
+    candidates["choice_reason"] = [
+        r if c else None for c, r in zip(is_chosen, group_reasons, strict=True)
+    ]
     to_parent = np.flatnonzero(chosen < 0)
     first_events = candidates.groupby("group", sort=True)["n_events"].first()
     parents = pd.DataFrame(

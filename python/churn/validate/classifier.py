@@ -180,9 +180,9 @@ def classifier_figures(test: pd.DataFrame, train: pd.DataFrame) -> dict[str, flo
     figures: dict[str, float | None] = {"model_trained": 1.0, "test_players": float(len(y))}
     if len(y) == 0 or y.min() == y.max():
         return figures
-    figures["model_auc"] = float(weighted_roc_auc(y, model))
-    figures["bayes_auc"] = float(weighted_roc_auc(y, bayes))
-    figures["auc_ratio"] = figures["model_auc"] / figures["bayes_auc"]
+    model_auc = figures["model_auc"] = float(weighted_roc_auc(y, model))
+    bayes_auc = figures["bayes_auc"] = float(weighted_roc_auc(y, bayes))
+    figures["auc_ratio"] = model_auc / bayes_auc
     figures["calibration_slope"] = float(calibration_slope_intercept(y, model)[0])
     figures["bayes_calibration_slope"] = float(calibration_slope_intercept(y, bayes)[0])
     gap, month, n_cohorts = worst_cohort(test, "quick_churn_probability")
@@ -195,8 +195,8 @@ def classifier_figures(test: pd.DataFrame, train: pd.DataFrame) -> dict[str, flo
     labelled = train.dropna(subset=["is_quick_churn"])
     if len(labelled) and labelled["is_quick_churn"].nunique() == 2:
         baseline = money_logistic(labelled, test)
-        figures["money_logistic_auc"] = float(weighted_roc_auc(y, baseline))
-        figures["auc_gain_vs_money_logistic"] = figures["model_auc"] - figures["money_logistic_auc"]
+        money_auc = figures["money_logistic_auc"] = float(weighted_roc_auc(y, baseline))
+        figures["auc_gain_vs_money_logistic"] = model_auc - money_auc
     return figures
 
 

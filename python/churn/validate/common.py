@@ -167,13 +167,13 @@ def run_regime(
     result = simulate(config)
     if done:
         saved = json.loads(marker.read_text())
-        build = DbtRun(saved["returncode"], saved["output"], workdir / "churn.duckdb")
+        dbt_run = DbtRun(saved["returncode"], saved["output"], workdir / "churn.duckdb")
         print(f"  {reg.name} seed {config.seed}: reusing the warehouse in {workdir}")
-        return RegimeRun(reg, config, result, build, time.perf_counter() - started)
+        return RegimeRun(reg, config, result, dbt_run, time.perf_counter() - started)
     export = workdir / "activity.parquet"
     write_export(result.export_table, export)
     for _attempt in range(2):  # a build killed from outside (signal) is run once more
-        build = run_dbt(
+        dbt_run = run_dbt(
             ["build", "--select", *BUILD_SELECTION, "--indirect-selection", "cautious"],
             workdir,
             {
@@ -182,22 +182,23 @@ def run_regime(
                 "classifier_artifact_dir": str(workdir / "artifacts"),
             },
         )
-        if build.returncode >= 0:
+        if dbt_run.returncode >= 0:
             break
         print(
             f"  {reg.name} seed {config.seed}: dbt was stopped by signal "
-            f"{-build.returncode}; building again"
+            f"{-dbt_run.returncode}; building again"
         )
-    marker.write_text(json.dumps({"returncode": build.returncode, "output": build.output[-20000:]}))
+    saved_run = {"returncode": dbt_run.returncode, "output": dbt_run.output[-20000:]}
+    marker.write_text(json.dumps(saved_run))
     seconds = time.perf_counter() - started
     s = result.summary
     print(
         f"  {reg.name} seed {config.seed}: {s['n_export_players']:,} players in the export, "
         f"{s['n_export_rows']:,} rows ({s['window'][0]}..{s['window'][1]}, "
         f"{len(s['partners'])} partners, {len(s['states'])} states); simulated and built in "
-        f"{seconds:.0f} s, dbt exit code {build.returncode} ({workdir})"
+        f"{seconds:.0f} s, dbt exit code {dbt_run.returncode} ({workdir})"
     )
-    return RegimeRun(reg, config, result, build, seconds)
+    return RegimeRun(reg, config, result, dbt_run, seconds)
 
 
 FigureFunction = Callable[[RegimeRun], dict[str, float | None]]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -163,6 +164,9 @@ def survival_figures(
     wide = joined.pivot_table(
         index=keys, columns="month_number", values=["survival", "expected"], aggfunc="first"
     )
+    # A top-level key of the pivoted columns selects a frame (the stubs say a Series).
+    survival_wide = cast(pd.DataFrame, wide["survival"])
+    expected_wide = cast(pd.DataFrame, wide["expected"])
     month_60_extrapolated = (
         joined[joined["month_number"] == MAX_MONTH].groupby(keys)["is_extrapolated"].first()
     )
@@ -170,7 +174,7 @@ def survival_figures(
     tail = month_60_extrapolated[month_60_extrapolated & (sizes >= MIN_TAIL_PLAYERS)].index
     figures["partitions_tail"] = float(len(tail))
     if len(tail):
-        model, truth = wide["survival"].loc[tail], wide["expected"].loc[tail]
+        model, truth = survival_wide.loc[tail], expected_wide.loc[tail]
         for month in (36, 60):
             figures[f"relative_error_s{month}"] = float(
                 ((model[month] - truth[month]).abs() / truth[month]).mean()
@@ -194,7 +198,7 @@ def survival_figures(
         )
 
     if rmst_bands is not None and len(rmst_bands):
-        truth_rmst = wide["expected"][list(range(RMST_MONTHS))].sum(axis=1).rename("truth")
+        truth_rmst = expected_wide[list(range(RMST_MONTHS))].sum(axis=1).rename("truth")
         bands = rmst_bands.merge(truth_rmst.reset_index(), on=keys)
         figures["coverage_rmst60"] = _mean(bands["truth"].between(bands["lower"], bands["upper"]))
     return figures

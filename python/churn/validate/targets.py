@@ -9,8 +9,9 @@ computed in that regime, e.g. no model was trained or no partition reaches the s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -94,10 +95,8 @@ def format_table(table: pd.DataFrame, seeds: Sequence[int]) -> str:
     renamed = table.rename(columns={f"run {i + 1}": f"seed {s}" for i, s in enumerate(seeds)})
     widths = {c: max(len(str(c)), *(len(str(v)) for v in renamed[c])) for c in renamed.columns}
     lines = []
-    for row in [
-        dict(zip(renamed.columns, renamed.columns, strict=True)),
-        *renamed.to_dict("records"),
-    ]:
+    header: dict[Hashable, Any] = dict(zip(renamed.columns, renamed.columns, strict=True))
+    for row in [header, *renamed.to_dict("records")]:
         cells = [
             str(row[c]).ljust(widths[c])
             if c in ("figure", "target", "verdict")

@@ -69,10 +69,14 @@ final as (
         decision_window.tracker_id,
         cast({{ dbt.datediff(dbt.date_trunc('year', 'decision_window.ftd_month'),
             'decision_window.ftd_month', 'month') }} + 1 as integer) as ftd_calendar_month,
-        cast({{ dbt.datediff('decision_window.reg_date', 'decision_window.ftd_date', 'day') }}
-            as integer) as reg_to_ftd_days,
-        cast({{ dbt.datediff('decision_window.ftd_date', 'decision_window.decision_window_end', 'day') }}
-            as integer) as days_to_decision,
+        cast(
+            {{ dbt.datediff('decision_window.reg_date', 'decision_window.ftd_date', 'day') }}
+            as integer
+        ) as reg_to_ftd_days,
+        cast(
+            {{ dbt.datediff('decision_window.ftd_date', 'decision_window.decision_window_end', 'day') }}
+            as integer
+        ) as days_to_decision,
         coalesce(decision_window.qp_date < decision_window.decision_window_end, false)
             as has_first_bet,
         -- A first bet dated before the FTD (a flagged data problem) counts as a bet on the FTD day.
@@ -86,11 +90,11 @@ final as (
         cast(coalesce(window_money.decision_ngr, 0) as double) as decision_ngr,
         cast(coalesce(window_money.decision_active_months, 0) as integer) as decision_active_months,
         cast(window_money.decision_handle as double)
-            / nullif(cast(window_money.decision_deposit as double), 0) as handle_per_deposit,
+        / nullif(cast(window_money.decision_deposit as double), 0) as handle_per_deposit,
         cast(window_money.decision_ngr as double)
-            / nullif(cast(window_money.decision_handle as double), 0) as ngr_per_handle,
+        / nullif(cast(window_money.decision_handle as double), 0) as ngr_per_handle,
         cast(window_money.decision_ngr as double)
-            / nullif(cast(window_money.decision_deposit as double), 0) as ngr_per_deposit,
+        / nullif(cast(window_money.decision_deposit as double), 0) as ngr_per_deposit,
         {{ decision_month }} as decision_month
     from decision_window
     left join window_money

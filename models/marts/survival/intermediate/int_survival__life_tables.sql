@@ -21,22 +21,22 @@ with observations as (
 grouped as (
 
     {% for level, keys in levels.items() -%}
-    {% for segment_type, segment_expression in segments.items() -%}
-    select
-        cutoff_offset_months,
-        outcome_as_of,
-        '{{ level }}' as pooling_level,
-        {{ keys[0] }} as partner_id,
-        {{ keys[1] }} as geo,
-        '{{ segment_type }}' as segment_type,
-        {{ segment_expression }} as segment_value,
-        entry_month,
-        duration_months,
-        is_churned
-    from observations
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-    {% if not loop.last %}union all{% endif %}
+        {% for segment_type, segment_expression in segments.items() -%}
+            select
+                cutoff_offset_months,
+                outcome_as_of,
+                '{{ level }}' as pooling_level,
+                {{ keys[0] }},
+                {{ keys[1] }},
+                '{{ segment_type }}' as segment_type,
+                {{ segment_expression }} as segment_value,
+                entry_month,
+                duration_months,
+                is_churned
+            from observations
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -60,7 +60,8 @@ movements as (
         from grouped
         union all
         select
-            {{ keys | join(', ') }}, entry_month as month_number, 0, 0, 0, 1
+            {{ keys | join(', ') }}, entry_month as month_number, 0 as n_exits, 0 as n_events,
+            0 as n_censored, 1 as n_entries
         from grouped
     ) as player_movements
     group by {{ keys | join(', ') }}, month_number
@@ -89,7 +90,8 @@ month_numbers as (
 counted as (
 
     select
-        {% for key in keys %}groups.{{ key }}, {% endfor %}groups.n_players,
+        {% for key in keys %}groups.{{ key }},
+        {% endfor %}groups.n_players,
         month_numbers.month_number,
         coalesce(movements.n_exits, 0) as n_exits,
         coalesce(movements.n_events, 0) as n_events,
@@ -97,10 +99,10 @@ counted as (
         coalesce(movements.n_entries, 0) as n_entries
     from groups
     inner join month_numbers
-        on month_numbers.month_number <= groups.max_duration_months
+        on groups.max_duration_months >= month_numbers.month_number
     left join movements
         on {{ join_on_keys('groups', 'movements', keys) }}
-        and month_numbers.month_number = movements.month_number
+            and month_numbers.month_number = movements.month_number
 
 ),
 
@@ -111,7 +113,8 @@ final as (
         n_players,
         month_number,
         -- At risk in month t: entered at a month before t and not exited before t.
-        cast(coalesce(sum(n_entries) over cumulative_before, 0)
+        cast(
+            coalesce(sum(n_entries) over cumulative_before, 0)
             - coalesce(sum(n_exits) over cumulative_before, 0) as bigint)
             as n_at_risk,
         n_events,

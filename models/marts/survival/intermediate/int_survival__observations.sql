@@ -31,23 +31,22 @@ export_window as (
 ),
 
 {% if offsets -%}
-earlier_cutoffs as (
+    earlier_cutoffs as (
 
-    {% for offset in offsets -%}
-    select
-        {{ offset }} as cutoff_offset_months,
-        cast({{ dbt.dateadd('month', -offset, 'export_month') }} as date) as cutoff_month
-    from export_window
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+        {% for offset in offsets -%}
+            select
+                {{ offset }} as cutoff_offset_months,
+                cast({{ dbt.dateadd('month', -offset, 'export_month') }} as date) as cutoff_month
+            from export_window
+            {% if not loop.last %}union all{% endif %}
+        {% endfor %}
 
-),
+    ),
 
-at_earlier_cutoffs as (
+    at_earlier_cutoffs as (
 
-    {{ survival_outcome('panel', 'earlier_cutoffs') }}
-
-),
+        {{ survival_outcome('panel', 'earlier_cutoffs') }}
+    ),
 {%- endif %}
 
 outcomes as (
@@ -57,33 +56,43 @@ outcomes as (
         0 as cutoff_offset_months,
         export_month as cutoff_month,
         'cutoff' as outcome_as_of,
-        player_id, entry_month, last_active_month, is_churned, duration_months
+        player_id,
+        entry_month,
+        last_active_month,
+        is_churned,
+        duration_months
     from lifetimes
     {% if offsets -%}
 
-    union all
+        union all
 
-    -- ... and at each earlier cutoff ...
-    select
-        cutoff_offset_months, cutoff_month, 'cutoff' as outcome_as_of,
-        player_id, entry_month, last_active_month, is_churned, duration_months
-    from at_earlier_cutoffs
+        -- ... and at each earlier cutoff ...
+        select
+            cutoff_offset_months,
+            cutoff_month,
+            'cutoff' as outcome_as_of,
+            player_id,
+            entry_month,
+            last_active_month,
+            is_churned,
+            duration_months
+        from at_earlier_cutoffs
 
-    union all
+        union all
 
-    -- ... and, for the backtest, what the export later showed for the same players.
-    select
-        at_earlier_cutoffs.cutoff_offset_months,
-        at_earlier_cutoffs.cutoff_month,
-        'export' as outcome_as_of,
-        lifetimes.player_id,
-        lifetimes.entry_month,
-        lifetimes.last_active_month,
-        lifetimes.is_churned,
-        lifetimes.duration_months
-    from at_earlier_cutoffs
-    inner join lifetimes
-        on at_earlier_cutoffs.player_id = lifetimes.player_id
+        -- ... and, for the backtest, what the export later showed for the same players.
+        select
+            at_earlier_cutoffs.cutoff_offset_months,
+            at_earlier_cutoffs.cutoff_month,
+            'export' as outcome_as_of,
+            lifetimes.player_id,
+            lifetimes.entry_month,
+            lifetimes.last_active_month,
+            lifetimes.is_churned,
+            lifetimes.duration_months
+        from at_earlier_cutoffs
+        inner join lifetimes
+            on at_earlier_cutoffs.player_id = lifetimes.player_id
     {%- endif %}
 
 ),

@@ -16,18 +16,22 @@ children as (
 
     select
         kaplan_meier.*,
-        partner_id as parent_partner_id,
+        kaplan_meier.partner_id as parent_partner_id,
         '_all' as parent_geo
     from kaplan_meier
-    where outcome_as_of = 'cutoff' and pooling_level = 'partition'
+    where kaplan_meier.outcome_as_of = 'cutoff' and kaplan_meier.pooling_level = 'partition'
 
 ),
 
 parents as (
 
     select
-        partner_pooled.cutoff_offset_months, partner_pooled.partner_id, partner_pooled.geo,
-        partner_pooled.segment_type, partner_pooled.segment_value, partner_pooled.month_number,
+        partner_pooled.cutoff_offset_months,
+        partner_pooled.partner_id,
+        partner_pooled.geo,
+        partner_pooled.segment_type,
+        partner_pooled.segment_value,
+        partner_pooled.month_number,
         partner_pooled.n_at_risk as parent_n_at_risk,
         partner_pooled.hazard as parent_raw_hazard,
         partner_pooled.pooled_hazard as parent_hazard,
@@ -39,14 +43,23 @@ parents as (
 partition_pooled as (
 
     {{ eb_pool_hazards('children', 'parents') }}
-
 ),
 
 top_level as (
 
     select
-        cutoff_offset_months, pooling_level, partner_id, geo, segment_type, segment_value,
-        n_players, month_number, n_at_risk, n_events, n_censored, hazard,
+        cutoff_offset_months,
+        pooling_level,
+        partner_id,
+        geo,
+        segment_type,
+        segment_value,
+        n_players,
+        month_number,
+        n_at_risk,
+        n_events,
+        n_censored,
+        hazard,
         hazard as pooled_hazard,
         cast(1 as double) as pooling_weight,
         cast(0 as double) as prior_strength_months,

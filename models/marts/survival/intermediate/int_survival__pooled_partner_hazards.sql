@@ -12,14 +12,19 @@ children as (
         '_all' as parent_partner_id,
         '_all' as parent_geo
     from kaplan_meier
-    where outcome_as_of = 'cutoff' and pooling_level = 'partner'
+    where kaplan_meier.outcome_as_of = 'cutoff' and kaplan_meier.pooling_level = 'partner'
 
 ),
 
 parents as (
 
     select
-        cutoff_offset_months, partner_id, geo, segment_type, segment_value, month_number,
+        cutoff_offset_months,
+        partner_id,
+        geo,
+        segment_type,
+        segment_value,
+        month_number,
         n_at_risk as parent_n_at_risk,
         hazard as parent_raw_hazard,
         -- The top of the hierarchy is not pooled further.
@@ -33,7 +38,6 @@ parents as (
 final as (
 
     {{ eb_pool_hazards('children', 'parents') }}
-
 )
 
 select * from final
