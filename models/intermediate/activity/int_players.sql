@@ -21,8 +21,7 @@ clean_rows as (
         ben_login_id, tracker_id, product, is_activity_before_ftd, is_ftd_before_reg,
         is_qp_before_ftd, is_negative_deposit,
         true as is_clean
-    from validated
-    where reason_code is null
+    from {{ ref('int_activity__clean') }}
 
 ),
 
