@@ -96,6 +96,12 @@
     {{ return(number) }}
 {%- endmacro %}
 
+{#- K of the churn rule: the var `churn_inactive_months`, a whole number of months >= 1. Every model
+    and macro that applies the churn rule reads it here. -#}
+{% macro churn_inactive_months() -%}
+    {{ return(number_var('churn_inactive_months', minimum=1, integer=true)) }}
+{%- endmacro %}
+
 {#- A var holding a list of non-empty strings (a single string counts as a list of one). -#}
 {% macro text_list_var(name) -%}
     {%- set value = var(name) -%}

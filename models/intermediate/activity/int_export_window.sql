@@ -136,7 +136,7 @@ final as (
         -- written after its last month closes).
         cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 2, 'export_month')) }} as date)
             as latest_plausible_date,
-        {{ number_var('churn_inactive_months', minimum=1, integer=true) }} as churn_inactive_months
+        {{ churn_inactive_months() }} as churn_inactive_months
     from window_ends
 
 )
