@@ -17,8 +17,7 @@ with staged as (
     -- Months outside the plausible range (before the earliest plausible date, or DuckDB's
     -- `infinity`) never make the window; their rows are quarantined.
     select activity_month from {{ ref('stg_partner__activity') }}
-    where activity_month >= cast({{ sql_literal(earliest_date) }} as date)
-        and activity_month <= cast('9999-12-01' as date)
+    where {{ is_plausible_date('activity_month', 'cast(' ~ sql_literal(earliest_date) ~ ' as date)') }}
 
 ),
 
