@@ -59,6 +59,8 @@ def test_path_with_an_apostrophe_is_read(tmp_path):
     assert run.query("select count(*), min(source_file) from staging.stg_partner__activity") == [
         (24, export)
     ]
+    # The build summary records the path as text too.
+    assert run.query("select raw_activity_path from meta.build_runs") == [(export,)]
 
 
 @pytest.mark.parametrize(("given", "expected"), [("2023-05", "2023-05-01")])
