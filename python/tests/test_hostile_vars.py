@@ -127,12 +127,19 @@ def test_test_account_prefix_is_quoted_text(tmp_path):
     assert verdicts == {"O'Keefe1": "test_account", "ok_2": "test_account", "B1": "clean"}
 
 
-@pytest.mark.parametrize("model", ["fct_player_months", "fct_player_lifetimes"])
-def test_the_churn_rule_var_is_checked_in_every_model_that_applies_it(tmp_path, model):
+@pytest.mark.parametrize(
+    ("model", "var"),
+    [
+        ("fct_player_months", "churn_inactive_months"),
+        ("fct_player_lifetimes", "churn_inactive_months"),
+        ("int_classifier__labels", "churn_inactive_months"),
+        ("int_classifier__labels", "quick_churn_months"),
+        ("int_classifier__features", "decision_month"),
+    ],
+)
+def test_month_count_vars_are_checked_in_every_model_that_reads_them(tmp_path, model, var):
     # Compiled on its own, the model reads the var itself: nothing upstream has checked it.
-    run = run_dbt(
-        ["compile", "--select", model], tmp_path / "work", {"churn_inactive_months": "3) or (1=1"}
-    )
+    run = run_dbt(["compile", "--select", model], tmp_path / "work", {var: "3) or (1=1"})
     assert run.returncode != 0
-    assert "The var churn_inactive_months must be a whole number at least 1" in run.output
+    assert f"The var {var} must be a whole number at least" in run.output
     assert "Traceback" not in run.output
