@@ -48,6 +48,8 @@ def test_partner_id_var_outside_its_character_set_is_refused(tmp_path, partner_i
     run = run_window(tmp_path, {"raw_activity_path": export, "partner_id": partner_id})
     assert run.returncode != 0
     assert "The var partner_id must be 1 to 64 letters, digits, '_' or '-'" in run.output
+    # The sentence quotes the value as typed (not as \u0027 escapes).
+    assert f'(got "{partner_id}")' in run.output
     assert "Traceback" not in run.output
     assert "Parser Error" not in run.output
 
