@@ -5,7 +5,7 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set k = var('churn_inactive_months') | int -%}
+    {%- set k = churn_inactive_months() -%}
     {%- set window_sql -%}
         select
             cast(data_start_month as {{ dbt.type_string() }}),
@@ -20,14 +20,15 @@
     {%- set data_start, export_month, n_months = window[0], window[1], window[2] -%}
     {%- set path = var('raw_activity_path') -%}
     {%- if data_start is none or export_month is none -%}
+        {%- set is_plausible = is_plausible_date(
+            'staged.activity_month', 'export_window.earliest_plausible_date') -%}
         {%- set counts_sql -%}
             select
                 count(*),
-                count(case when activity_month >= cast('{{ window[5] }}' as date)
-                    and activity_month <= cast('9999-12-01' as date) then 1 end),
-                count(distinct case when activity_month >= cast('{{ window[5] }}' as date)
-                    and activity_month <= cast('9999-12-01' as date) then activity_month end)
-            from {{ ref('stg_partner__activity') }}
+                count(case when {{ is_plausible }} then 1 end),
+                count(distinct case when {{ is_plausible }} then staged.activity_month end)
+            from {{ ref('stg_partner__activity') }} as staged
+            cross join {{ this }} as export_window
         {%- endset -%}
         {%- set counts = run_query(counts_sql).rows[0] -%}
         {%- if counts[0] == 0 -%}

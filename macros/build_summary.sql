@@ -170,12 +170,11 @@
 {#- One row per build in meta.build_runs: when, which export, its month, the summary text.
     Returns no SQL: the statements run here and are committed. -#}
 {% macro churn_record_build_run(record, summary) %}
-    {%- set quote = "'" -%}
     {%- set values = [invocation_id, var('raw_activity_path'), record.export_month, record.partners,
         flags.WHICH, summary] -%}
     {%- set literals = [] -%}
     {%- for value in values -%}
-        {%- do literals.append(quote ~ (value | string | replace(quote, quote ~ quote)) ~ quote) -%}
+        {%- do literals.append(sql_literal(value)) -%}
     {%- endfor -%}
     {%- do run_query('create schema if not exists meta') -%}
     {%- do run_query('create table if not exists meta.build_runs (invocation_id ' ~ dbt.type_string()

@@ -16,6 +16,12 @@
     {{ return("'" ~ (value | string).replace("\\", "\\\\").replace("'", "\\'") ~ "'") }}
 {%- endmacro %}
 
+{#- A var's value as it reads in an error sentence: JSON-quoted, so a newline cannot forge a log
+    line, with quotes and <, >, & as typed (dbt's tojson(); the Jinja filter writes \u0027). -#}
+{% macro quoted_value(value) -%}
+    {{ return(tojson(value | string)) }}
+{%- endmacro %}
+
 {#- Partner ids: 1 to 64 letters, digits, '_' or '-' (they also name export folders). -#}
 {% macro partner_id_pattern() -%}
     {{ return('^[A-Za-z0-9_-]{1,64}$') }}
@@ -27,7 +33,7 @@
     {%- set value = '' if value is none else (value | string) -%}
     {%- if value != '' and not modules.re.match(partner_id_pattern(), value) -%}
         {{ exceptions.raise_compiler_error(
-            "The var partner_id must be 1 to 64 letters, digits, '_' or '-' (got " ~ value | tojson
+            "The var partner_id must be 1 to 64 letters, digits, '_' or '-' (got " ~ quoted_value(value)
             ~ "): it becomes part of SQL and of export folder names.") }}
     {%- endif -%}
     {{ return(value) }}
@@ -58,7 +64,7 @@
     {%- if parsed is none -%}
         {{ exceptions.raise_compiler_error(
             "The var " ~ name ~ " must be a month as YYYY-MM or a date as YYYY-MM-DD (got "
-            ~ text | tojson ~ ").") }}
+            ~ quoted_value(text) ~ ").") }}
     {%- endif -%}
     {{ return(parsed.isoformat()) }}
 {%- endmacro %}
@@ -69,7 +75,7 @@
     {%- set match = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})$', text) -%}
     {%- if not match -%}
         {{ exceptions.raise_compiler_error(
-            "The var " ~ name ~ " must be a date as YYYY-MM-DD (got " ~ text | tojson ~ ").") }}
+            "The var " ~ name ~ " must be a date as YYYY-MM-DD (got " ~ quoted_value(text) ~ ").") }}
     {%- endif -%}
     {{ return(text) }}
 {%- endmacro %}
@@ -86,7 +92,7 @@
         ~ ((' ' ~ bounds | join(' and ')) if bounds else '') -%}
     {%- if value is boolean or not modules.re.match(pattern, text) -%}
         {{ exceptions.raise_compiler_error(
-            "The var " ~ name ~ " must be " ~ wanted ~ " (got " ~ text | tojson ~ ").") }}
+            "The var " ~ name ~ " must be " ~ wanted ~ " (got " ~ quoted_value(text) ~ ").") }}
     {%- endif -%}
     {%- set number = (text | int) if integer else (text | float) -%}
     {%- if (minimum is not none and number < minimum) or (maximum is not none and number > maximum) -%}
@@ -94,6 +100,12 @@
             "The var " ~ name ~ " must be " ~ wanted ~ " (got " ~ text ~ ").") }}
     {%- endif -%}
     {{ return(number) }}
+{%- endmacro %}
+
+{#- K of the churn rule: the var `churn_inactive_months`, a whole number of months >= 1. Every model
+    and macro that applies the churn rule reads it here. -#}
+{% macro churn_inactive_months() -%}
+    {{ return(number_var('churn_inactive_months', minimum=1, integer=true)) }}
 {%- endmacro %}
 
 {#- A var holding a list of non-empty strings (a single string counts as a list of one). -#}
@@ -106,7 +118,7 @@
     {%- for item in values -%}
         {%- if item is not string or item | trim == '' -%}
             {{ exceptions.raise_compiler_error(
-                "The var " ~ name ~ " must be a list of non-empty text values (got " ~ item | tojson ~ ").") }}
+                "The var " ~ name ~ " must be a list of non-empty text values (got " ~ quoted_value(item) ~ ").") }}
         {%- endif -%}
     {%- endfor -%}
     {{ return(values | list) }}

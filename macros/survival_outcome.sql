@@ -17,11 +17,7 @@
       min(L, followup - K + 1), never before entering it;
     - at risk in months entry_month + 1 .. duration_months. -#}
 {% macro survival_outcome(panel, cutoffs) %}
-    {%- set k = var('churn_inactive_months') -%}
-    {%- if k is not integer or k < 1 -%}
-        {{ exceptions.raise_compiler_error(
-            "var churn_inactive_months must be a whole number of months >= 1, got '" ~ k ~ "'.") }}
-    {%- endif -%}
+    {%- set k = churn_inactive_months() -%}
     select
         seen.cutoff_offset_months,
         seen.cutoff_month,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import pandas_dtype
 
 Schema = Sequence[tuple[str, str]] | Mapping[str, str]
@@ -19,6 +20,8 @@ Schema = Sequence[tuple[str, str]] | Mapping[str, str]
 # A null in a column declared with a non-nullable dtype keeps its null: the column takes the
 # nullable counterpart (DuckDB and Spark store both the same way).
 NULLABLE = {"int64": "Int64", "bool": "boolean"}
+# The dtype of a column without rows, so that DuckDB still sees its type (text, date).
+TYPED_WHEN_EMPTY = {"object": "string", "date": pd.ArrowDtype(pa.date32())}
 SPARK_TYPES = {
     "int64": "bigint",
     "Int64": "bigint",
@@ -66,6 +69,11 @@ def conform(rows: pd.DataFrame | Iterable[Mapping[str, object]], schema: Schema)
 
 def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
     try:
+        if dtype in TYPED_WHEN_EMPTY and values.empty:
+            # DuckDB types an object column by its values: with no row (an export whose every
+            # row is quarantined) the table column would be of type NULL, which breaks contracts
+            # and tests downstream. An empty column takes a dtype that carries its type.
+            return pd.Series(index=values.index, dtype=TYPED_WHEN_EMPTY[dtype])
         if dtype == "date":
             dates = pd.to_datetime(values).dt.date.astype(object)
             # pandas-stubs has no None for `other`; None is what DuckDB reads as NULL.

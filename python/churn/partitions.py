@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from churn.environment import environment_set
 from churn.frames import Schema, columns_of, conform, empty_frame, spark_ddl
 
 GroupFunction = Callable[[pd.DataFrame], pd.DataFrame]
@@ -113,18 +114,12 @@ def _run_local(
     # spawn, not fork: the caller may be a dbt process holding DuckDB threads. One BLAS thread per
     # worker: the workers already use every core.
     context = multiprocessing.get_context("spawn")
-    saved = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            chunksize = max(1, len(parts) // (4 * workers))
-            results = list(pool.map(guarded, parts, chunksize=chunksize))
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with (
+        environment_set(dict.fromkeys(BLAS_THREAD_VARIABLES, "1")),
+        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+    ):
+        chunksize = max(1, len(parts) // (4 * workers))
+        results = list(pool.map(guarded, parts, chunksize=chunksize))
     return pd.concat(results, ignore_index=True)
 
 

@@ -23,22 +23,25 @@ class Progress:
         """Log 'stage: done of total what, elapsed s'."""
         elapsed = time.perf_counter() - self.started
         message = f"{self.stage}: {done:,} of {self.total:,} {what}, {elapsed:.1f} s elapsed"
-        try:
-            from dbt_common.events.functions import fire_event
-            from dbt_common.events.types import Note
-        except ImportError:  # the package runs without dbt too (pytest, Spark)
+        if not _to_dbt_log(message):
             _LOGGER.info(message)
-            return
-        fire_event(Note(msg=message))
+
+
+def _to_dbt_log(message: str) -> bool:
+    """Sends a line to dbt's event logger; False where dbt is not installed (Spark workers)."""
+    try:
+        from dbt_common.events.functions import fire_event
+        from dbt_common.events.types import Note
+    except ImportError:
+        return False
+    fire_event(Note(msg=message))
+    return True
 
 
 class _DbtLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            from dbt_common.events.functions import fire_event
-            from dbt_common.events.types import Note
-
-            fire_event(Note(msg=self.format(record)))
+            _to_dbt_log(self.format(record))
         except Exception:  # noqa: BLE001 - progress must never break a build
             pass
 

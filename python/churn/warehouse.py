@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from churn.environment import environment_set
 from churn.project import PROJECT_DIR_VARIABLE, project_dir
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -95,28 +96,11 @@ def run_dbt(
     """Runs `dbt <command>` on the project (churn.project decides which unless given), with its
     warehouse, exports, artifacts, target and logs in `workdir`. `env` adds or overrides
     environment variables (e.g. CHURN_THREADS, CHURN_MEMORY_LIMIT)."""
-    workdir = Path(workdir).resolve()
-    folder = project_dir(project)
-    (workdir / "exports").mkdir(parents=True, exist_ok=True)
-    target = workdir / "target"
-    args = [
-        *dbt_executable(),
-        *command,
-        "--project-dir",
-        str(folder),
-        "--profiles-dir",
-        str(folder),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(workdir / "logs"),
-    ]
-    if variables:
-        args += ["--vars", json.dumps(variables)]
+    workdir, folder, args = _dbt_arguments(command, workdir, variables, project)
     returncode, output, seconds, peak = _run_measured(
-        args, cwd=folder, env=dbt_environment(workdir, folder, env)
+        [*dbt_executable(), *args], cwd=folder, env=dbt_environment(workdir, folder, env)
     )
-    return DbtRun(returncode, output, workdir / "churn.duckdb", target, seconds, peak)
+    return DbtRun(returncode, output, workdir / "churn.duckdb", workdir / "target", seconds, peak)
 
 
 def invoke_dbt_in_process(
@@ -130,35 +114,10 @@ def invoke_dbt_in_process(
     lives here: dbt-spark's `method: session` uses the running local Spark session."""
     from dbt.cli.main import dbtRunner
 
-    workdir = Path(workdir).resolve()
-    folder = project_dir(project)
-    (workdir / "exports").mkdir(parents=True, exist_ok=True)
-    target = workdir / "target"
-    args = [
-        *command,
-        "--project-dir",
-        str(folder),
-        "--profiles-dir",
-        str(folder),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(workdir / "logs"),
-    ]
-    if variables:
-        args += ["--vars", json.dumps(variables)]
-    wanted = dbt_environment(workdir, folder, env)
-    saved = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
+    workdir, folder, args = _dbt_arguments(command, workdir, variables, project)
     started = time.perf_counter()
-    try:
+    with environment_set(dbt_environment(workdir, folder, env)):
         result = dbtRunner().invoke(args)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     failed = [
         f"{item.node.name}: {item.message}"
         for item in getattr(result.result, "results", [])
@@ -166,14 +125,37 @@ def invoke_dbt_in_process(
     ]
     if result.exception is not None:
         failed.append(f"{type(result.exception).__name__}: {result.exception}")
-    output = "\n".join(failed)
     return DbtRun(
         0 if result.success else 1,
-        output,
+        "\n".join(failed),
         workdir / "churn.duckdb",
-        target,
+        workdir / "target",
         time.perf_counter() - started,
     )
+
+
+def _dbt_arguments(
+    command: list[str], workdir: Path, variables: dict | None, project: Path | str | None
+) -> tuple[Path, Path, list[str]]:
+    """The absolute work folder (its exports folder created), the project folder and dbt's
+    arguments after the executable: the command, then folders and vars."""
+    workdir = Path(workdir).resolve()
+    folder = project_dir(project)
+    (workdir / "exports").mkdir(parents=True, exist_ok=True)
+    args = [
+        *command,
+        "--project-dir",
+        str(folder),
+        "--profiles-dir",
+        str(folder),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+    ]
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    return workdir, folder, args
 
 
 def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, float, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 import pytest
 from churn.frames import conform, empty_frame, spark_ddl
@@ -48,3 +49,18 @@ def test_empty_frame_and_spark_ddl_follow_the_schema():
     assert spark_ddl(SCHEMA) == (
         "partner_id string, n_players bigint, survival double, is_chosen boolean, cutoff date"
     )
+
+
+def test_columns_without_rows_keep_their_type_in_duckdb():
+    # An export whose every row is quarantined gives empty results: DuckDB must still see text
+    # and date columns as VARCHAR and DATE, not as the type NULL.
+    empty = empty_frame(SCHEMA)
+    relation = duckdb.from_df(empty)
+    types = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+    assert types == {
+        "partner_id": "VARCHAR",
+        "n_players": "BIGINT",
+        "survival": "DOUBLE",
+        "is_chosen": "BOOLEAN",
+        "cutoff": "DATE",
+    }

@@ -48,6 +48,8 @@ def test_partner_id_var_outside_its_character_set_is_refused(tmp_path, partner_i
     run = run_window(tmp_path, {"raw_activity_path": export, "partner_id": partner_id})
     assert run.returncode != 0
     assert "The var partner_id must be 1 to 64 letters, digits, '_' or '-'" in run.output
+    # The sentence quotes the value as typed (not as \u0027 escapes).
+    assert f'(got "{partner_id}")' in run.output
     assert "Traceback" not in run.output
     assert "Parser Error" not in run.output
 
@@ -59,6 +61,8 @@ def test_path_with_an_apostrophe_is_read(tmp_path):
     assert run.query("select count(*), min(source_file) from staging.stg_partner__activity") == [
         (24, export)
     ]
+    # The build summary records the path as text too.
+    assert run.query("select raw_activity_path from meta.build_runs") == [(export,)]
 
 
 @pytest.mark.parametrize(("given", "expected"), [("2023-05", "2023-05-01")])
@@ -123,3 +127,21 @@ def test_test_account_prefix_is_quoted_text(tmp_path):
         )
     )
     assert verdicts == {"O'Keefe1": "test_account", "ok_2": "test_account", "B1": "clean"}
+
+
+@pytest.mark.parametrize(
+    ("model", "var"),
+    [
+        ("fct_player_months", "churn_inactive_months"),
+        ("fct_player_lifetimes", "churn_inactive_months"),
+        ("int_classifier__labels", "churn_inactive_months"),
+        ("int_classifier__labels", "quick_churn_months"),
+        ("int_classifier__features", "decision_month"),
+    ],
+)
+def test_month_count_vars_are_checked_in_every_model_that_reads_them(tmp_path, model, var):
+    # Compiled on its own, the model reads the var itself: nothing upstream has checked it.
+    run = run_dbt(["compile", "--select", model], tmp_path / "work", {var: "3) or (1=1"})
+    assert run.returncode != 0
+    assert f"The var {var} must be a whole number at least" in run.output
+    assert "Traceback" not in run.output

@@ -8,23 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from churn.simulate.export import EXPORT_COLUMNS
 from dbt_harness import run_dbt
 
-COLUMNS = [
-    "activity_month",
-    "account_id",
-    "brand_id",
-    "reg_date",
-    "ftd_date",
-    "qp_date",
-    "ben_login_id",
-    "tracker_id",
-    "player_reg_product",
-    "total_deposit",
-    "total_handle",
-    "total_ngr",
-    "partner_id",
-]
+# The export's columns, as the simulator writes them (one list).
+COLUMNS = list(EXPORT_COLUMNS)
 
 # (why, row) - the expected verdict is the reason code, or None for a clean row.
 GOOD = [

@@ -63,8 +63,7 @@ checked as (
                 then 'unparseable_date'
             -- An activity month after the export month is `after_export_month` below, unless it is
             -- DuckDB's `infinity`, which no partner means.
-            when staged.activity_month < export_window.earliest_plausible_date
-                or staged.activity_month > cast('9999-12-31' as date)
+            when not {{ is_plausible_date('staged.activity_month', 'export_window.earliest_plausible_date') }}
                 or staged.reg_date not between export_window.earliest_plausible_date
                 and export_window.latest_plausible_date
                 or staged.ftd_date not between export_window.earliest_plausible_date

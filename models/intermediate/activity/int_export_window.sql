@@ -17,8 +17,7 @@ with staged as (
     -- Months outside the plausible range (before the earliest plausible date, or DuckDB's
     -- `infinity`) never make the window; their rows are quarantined.
     select activity_month from {{ ref('stg_partner__activity') }}
-    where activity_month >= cast({{ sql_literal(earliest_date) }} as date)
-        and activity_month <= cast('9999-12-01' as date)
+    where {{ is_plausible_date('activity_month', 'cast(' ~ sql_literal(earliest_date) ~ ' as date)') }}
 
 ),
 
@@ -145,7 +144,7 @@ final as (
         -- written after its last month closes).
         cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 2, 'export_month')) }} as date)
             as latest_plausible_date,
-        {{ number_var('churn_inactive_months', minimum=1, integer=true) }} as churn_inactive_months
+        {{ churn_inactive_months() }} as churn_inactive_months
     from window_ends
 
 )

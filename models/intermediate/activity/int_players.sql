@@ -33,8 +33,7 @@ clean_rows as (
         is_qp_before_ftd,
         is_negative_deposit,
         true as is_clean
-    from validated
-    where reason_code is null
+    from {{ ref('int_activity__clean') }}
 
 ),
 

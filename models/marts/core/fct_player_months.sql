@@ -2,7 +2,7 @@
     or the data start for left-truncated players) to the export month, inactive months filled with
     zeros, with the churn rule applied: K = churn_inactive_months consecutive inactive months after
     the last active month mean churn. -#}
-{%- set k = var('churn_inactive_months') -%}
+{%- set k = churn_inactive_months() -%}
 
 with players as (
 

@@ -21,7 +21,7 @@ final as (
 
     select
         validated.raw_row_id,
-        coalesce(validated.partner_id, '(missing)') as partner_id,
+        {{ partner_or_missing('validated.partner_id') }} as partner_id,
         validated.reason_code,
         reason_codes.check_order,
         case validated.reason_code

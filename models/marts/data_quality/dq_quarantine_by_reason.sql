@@ -13,7 +13,7 @@ with reason_codes as (
 
 partners as (
 
-    select distinct coalesce(partner_id, '(missing)') as partner_id
+    select distinct {{ partner_or_missing('partner_id') }} as partner_id
     from {{ ref('stg_partner__activity') }}
 
 ),

@@ -4,10 +4,8 @@
     rows of a player whose FTD precedes the data window). -#}
 with validated as (
 
-    select * from {{ ref('int_activity__validated') }}
-    where partner_id is not null
-        and account_id is not null
-        and geo is not null
+    select * from {{ ref('int_activity__validated') }} as validated
+    where {{ names_a_player('validated') }}
 
 ),
 

@@ -13,23 +13,20 @@ with staged as (
 raw_rows as (
 
     select
-        coalesce(partner_id, '(missing)') as partner_id,
+        {{ partner_or_missing('partner_id') }} as partner_id,
         count(*) as n_raw_rows
     from staged
-    group by coalesce(partner_id, '(missing)')
+    group by {{ partner_or_missing('partner_id') }}
 
 ),
 
 raw_players as (
 
-    -- A player can be named only when the row has a partner, an account and a known state.
     select
         validated.partner_id,
         count(distinct validated.geo || '|' || validated.account_id) as n_raw_players
     from {{ ref('int_activity__validated') }} as validated
-    where validated.partner_id is not null
-        and validated.account_id is not null
-        and validated.geo is not null
+    where {{ names_a_player('validated') }}
     group by validated.partner_id
 
 ),

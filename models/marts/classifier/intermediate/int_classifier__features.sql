@@ -6,7 +6,7 @@
     precedes the data. Players whose decision window is not yet complete at the export month are
     not scored either. No feature measures calendar time (months since a state's launch acted as a
     trend and over-predicted recent cohorts); the calendar month enters as a season. -#}
-{%- set decision_month = var('decision_month') -%}
+{%- set decision_month = number_var('decision_month', minimum=0, integer=true) -%}
 
 with players as (
 

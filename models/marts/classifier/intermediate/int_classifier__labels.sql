@@ -6,8 +6,8 @@
     never "retained": a player who has not churned yet may still churn by month H.
     The windows (train | gap | test cohorts) are sized to the data by the classifier package
     (churn.classifier.training); `label_maturation_months` is the gap it leaves. -#}
-{%- set h = var('quick_churn_months') -%}
-{%- set k = var('churn_inactive_months') -%}
+{%- set h = number_var('quick_churn_months', minimum=1, integer=true) -%}
+{%- set k = churn_inactive_months() -%}
 
 with features as (
 
