@@ -140,6 +140,12 @@ def test_rmst_band_columns_are_found_or_not():
         "rmst_60_upper",
     )
     assert rmst_band_columns(["survival_36", "median_lifetime"]) is None
+    summary = ["restricted_mean_months_12_lower", "restricted_mean_months_60_lower"]
+    summary += ["restricted_mean_months_60", "restricted_mean_months_60_upper"]
+    assert rmst_band_columns(summary) == (
+        "restricted_mean_months_60_lower",
+        "restricted_mean_months_60_upper",
+    )
 
 
 def test_classifier_figures_on_a_hand_made_test_set():

@@ -205,7 +205,14 @@ def rmst_band_columns(columns: list[str]) -> tuple[str, str] | None:
 
     def find(side: str) -> str | None:
         return next(
-            (c for c in columns if re.fullmatch(rf"rmst_?60\w*_{side}|rmst\w*_{side}_?60", c)), None
+            (
+                c
+                for c in columns
+                if re.fullmatch(
+                    rf"(rmst|restricted_mean_months)_?60\w*_{side}|rmst\w*_{side}_?60", c
+                )
+            ),
+            None,
         )
 
     lower, upper = find("lower"), find("upper")
