@@ -18,7 +18,8 @@ Figures (partitions are partner x geo curves of segment `all`):
   is extrapolated;
 - 95% band coverage of the expected curve over observed months, over extrapolated months, and
   by how far beyond the data the month lies (1-12, 13-24, 25-36, 37-60 months); RMST(60) band
-  coverage when the summary carries RMST band columns (n/a otherwise).
+  coverage when the summary carries RMST band columns (n/a otherwise); the number of partitions
+  behind the 37-60 months figure (>= 10, else that coverage rests on a few curves).
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ TARGETS: list[Target] = [
         )
         for lo, hi in BEYOND_BINS
     ],
+    Target(
+        "partitions_beyond_37_60",
+        "  partitions behind the 37-60 months figure",
+        low=MIN_PARTITIONS,
+        digits=0,
+    ),
     Target("coverage_rmst60", "95% band coverage of RMST(60)", *COVERAGE, digits=3),
 ]
 
@@ -192,6 +199,10 @@ def survival_figures(
         figures[f"coverage_beyond_{lo}_{hi}"] = _mean(
             extrapolated.loc[beyond.between(lo, hi), "covered_expected"]
         )
+    # The far months exist only for partitions young at the export: few in most regimes, and
+    # a coverage over a handful of curves (their months move together) says little.
+    far = extrapolated.loc[beyond.between(*BEYOND_BINS[-1])]
+    figures["partitions_beyond_37_60"] = float(len(far[keys].drop_duplicates()))
 
     if rmst_bands is not None and len(rmst_bands):
         truth_rmst = wide["expected"][list(range(RMST_MONTHS))].sum(axis=1).rename("truth")
