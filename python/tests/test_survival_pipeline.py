@@ -202,6 +202,47 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
     np.testing.assert_array_equal(choice["survival"], params["survival"])
 
 
+def test_extrapolation_error_grows_like_h_squared_as_far_as_the_backtest_reached_then_linearly():
+    rows = curve_rows(24)
+    none = assemble_curves(rows, pd.DataFrame([fit_row("sbg", SBG, True, 1.0, None)]))
+    reached = {
+        **fit_row("sbg", SBG, True, 1.0, None),
+        "backtest_log_error_rate": 1e-3,
+        "cutoff_params": json.dumps({"12": SBG}),
+    }
+    curve = assemble_curves(rows, pd.DataFrame([reached]))
+    tail = curve["is_extrapolated"].to_numpy()
+    h = np.arange(25, 61) - 24
+    added = log_sd(curve)[tail] ** 2 - log_sd(none)[24] ** 2
+    np.testing.assert_allclose(added, 1e-3 * h * np.minimum(h, 12), rtol=1e-6)
+
+
+def test_a_partition_takes_its_parents_cleaner_or_missing_backtest_rate():
+    hazards = pd.concat(
+        [curve_rows(24), curve_rows(24, pooling_level="partner", geo="_all")], ignore_index=True
+    )
+    none = assemble_curves(curve_rows(24), pd.DataFrame([fit_row("sbg", SBG, True, 1.0, None)]))
+    anchor_var = log_sd(none)[24] ** 2
+    h = np.arange(25, 61) - 24
+
+    def added_variance(own_rate: float | None, parent_rate: float) -> np.ndarray:
+        own = {**fit_row("sbg", SBG, True, 1.0, None), "backtest_log_error_rate": own_rate}
+        parent = {
+            **fit_row("sbg", SBG, True, 1.0, None, pooling_level="partner", geo="_all"),
+            "backtest_log_error_rate": parent_rate,
+        }
+        curves = assemble_curves(hazards, pd.DataFrame([own, parent]))
+        partition = curves[curves["pooling_level"] == "partition"].reset_index(drop=True)
+        return log_sd(partition)[partition["is_extrapolated"].to_numpy()] ** 2 - anchor_var
+
+    # Too young for a backtest of its own: the parent's rate, not none at all.
+    np.testing.assert_allclose(added_variance(None, 1e-3), 1e-3 * h**2, rtol=1e-6)
+    # Its own rate above the parent's (noise of a small check): the parent's.
+    np.testing.assert_allclose(added_variance(5e-3, 1e-3), 1e-3 * h**2, rtol=1e-6)
+    # Its own rate below the parent's: its own.
+    np.testing.assert_allclose(added_variance(2e-4, 1e-3), 2e-4 * h**2, rtol=1e-6)
+
+
 def test_a_group_without_a_model_uses_its_parents_tail():
     hazards = pd.concat(
         [curve_rows(12), curve_rows(12, pooling_level="partner", geo="_all")], ignore_index=True

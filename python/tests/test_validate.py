@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 from churn.simulate.regimes import validated_regimes
 from churn.validate import main
-from churn.validate.classifier import classifier_figures, worst_cohort
+from churn.validate.classifier import (
+    classifier_figures,
+    ece_noise_floor,
+    worst_cohort,
+    worst_cohort_beyond_noise,
+)
 from churn.validate.survival import compare, rmst_band_columns, survival_figures
 from churn.validate.targets import MET, NOT_AVAILABLE, NOT_MET, Target, format_table, judge
 
@@ -131,6 +136,9 @@ def test_survival_figures_on_hand_made_curves():
     assert figures["coverage_beyond_1_12"] == pytest.approx(0.5)
     assert figures["coverage_beyond_25_36"] == pytest.approx(0.5)
     assert figures["coverage_beyond_37_60"] is None  # month 60 is only 30 beyond month 30
+    assert figures["partitions_beyond_37_60"] == 0
+    young = survival_figures(compare(*_curves_and_truth(2500, 0.005, 12, "P03")))
+    assert young["partitions_beyond_37_60"] == 1 and young["coverage_beyond_37_60"] == 1.0
     assert "coverage_rmst60" not in figures
 
 
@@ -140,6 +148,12 @@ def test_rmst_band_columns_are_found_or_not():
         "rmst_60_upper",
     )
     assert rmst_band_columns(["survival_36", "median_lifetime"]) is None
+    summary = ["restricted_mean_months_12_lower", "restricted_mean_months_60_lower"]
+    summary += ["restricted_mean_months_60", "restricted_mean_months_60_upper"]
+    assert rmst_band_columns(summary) == (
+        "restricted_mean_months_60_lower",
+        "restricted_mean_months_60_upper",
+    )
 
 
 def test_classifier_figures_on_a_hand_made_test_set():
@@ -175,3 +189,29 @@ def test_classifier_figures_on_a_hand_made_test_set():
     off = test.assign(quick_churn_probability=np.where(newest, bayes + 0.1, bayes))
     gap, month, _ = worst_cohort(off, "quick_churn_probability")
     assert month == str(test["ftd_month"].max())[:7] and gap > 0.09
+
+
+def test_the_noise_aware_cohort_check_forgives_sampling_noise_only():
+    rng = np.random.default_rng(1)
+    n = 2000
+    p = np.full(2 * n, 0.7)
+    months = pd.to_datetime(np.repeat(["2024-01-01", "2024-02-01"], n))
+    y = (rng.random(2 * n) < p).astype(int)
+    calibrated = pd.DataFrame({"y": y, "p": p, "ftd_month": months})
+    gap, _, _ = worst_cohort(calibrated, "p")
+    # A calibrated model misses each cohort's rate by its noise (sd 0.01 here) and no more.
+    assert worst_cohort_beyond_noise(calibrated, "p") == 0.0
+    assert worst_cohort_beyond_noise(calibrated, "p") <= gap
+    # Off by 0.05 in one cohort: the excess over the noise bound stays.
+    shifted = calibrated.assign(p=np.where(months == months.max(), 0.75, 0.7))
+    bound = 2.241 * np.sqrt(0.75 * 0.25 / n)  # z for 0.025 / 2 cohorts
+    observed = y[months == months.max()].mean()
+    excess = worst_cohort_beyond_noise(shifted, "p")
+    assert excess == pytest.approx(max(abs(0.75 - observed) - bound, 0.0), abs=1e-3)
+    assert excess > 0.02
+
+
+def test_the_ece_noise_floor_is_what_a_calibrated_model_shows_and_shrinks_with_players():
+    rng = np.random.default_rng(2)
+    small, large = rng.uniform(0.2, 0.9, 1000), rng.uniform(0.2, 0.9, 50000)
+    assert ece_noise_floor(small, seed=0) > 2 * ece_noise_floor(large, seed=0) > 0

@@ -162,6 +162,8 @@ class Tails:
     covariance: np.ndarray  # (C, candidates, MAX_PARAMS, MAX_PARAMS)
     weight: np.ndarray  # (C, candidates)
     error_rate: np.ndarray  # (C, candidates) backtest variance of log S per squared month
+    # (C, candidates) the longest horizon the backtest checked, months (inf: not known)
+    backtest_reach: np.ndarray | None = None
 
     @classmethod
     def none(cls, n: int) -> Tails:
@@ -173,6 +175,7 @@ class Tails:
             np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
             np.zeros((n, len(CANDIDATES))),
             np.zeros((n, len(CANDIDATES))),
+            np.full((n, len(CANDIDATES)), np.inf),
         )
 
 
@@ -257,8 +260,15 @@ def assemble(
     # What the backtest showed the chosen model misses by when it extrapolates, growing with
     # the months beyond the data: the error neither the fit nor the candidates account for.
     rate = np.nan_to_num(tails.error_rate[np.arange(n_curves), pick])
+    reach = np.full(n_curves, np.inf)
+    if tails.backtest_reach is not None:
+        reach = np.nan_to_num(tails.backtest_reach[np.arange(n_curves), pick], nan=np.inf)
     horizon = np.maximum(months[None, :] - last[:, None], 0)
-    tail_var = np.where(weighted[:, None], mixed, chosen_var) + rate[:, None] * horizon**2
+    # Within the horizons the backtest checked, its error variance grows like h^2 (a hazard
+    # off by a constant); beyond them it is not assumed to keep accelerating: linear in h, as
+    # a random walk of the hazard error would (continuous at the reach).
+    growth = horizon * np.minimum(horizon, reach[:, None])
+    tail_var = np.where(weighted[:, None], mixed, chosen_var) + rate[:, None] * growth
 
     fill = is_extrapolated & has_tail[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -302,7 +312,8 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
         params = np.full((len(CANDIDATES), MAX_PARAMS), np.nan)
         cov = np.zeros((len(CANDIDATES), MAX_PARAMS, MAX_PARAMS))
         weight = np.zeros(len(CANDIDATES))
-        rate = np.zeros(len(CANDIDATES))
+        rate = np.full(len(CANDIDATES), np.nan)
+        reach = np.full(len(CANDIDATES), np.nan)
         cutoff: list[dict] = [{} for _ in CANDIDATES]
         chosen = -1
         for _, fit in rows.iterrows():
@@ -321,8 +332,10 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
                         np.asarray(matrix, dtype=float)
                     )
                 weight[k] = float(np.nan_to_num(fit.get("choice_weight", 0.0)))
-                rate[k] = float(np.nan_to_num(fit.get("backtest_log_error_rate", 0.0)))
+                rate[k] = float(fit.get("backtest_log_error_rate", np.nan))
                 cutoff[k] = json.loads(fit.get("cutoff_params") or "{}")
+                if np.isfinite(rate[k]) and cutoff[k]:
+                    reach[k] = max(int(offset) for offset in cutoff[k])
                 if bool(fit["is_chosen"]) and np.isfinite(params[k, : len(names)]).all():
                     chosen = k
         tails[key] = {
@@ -331,9 +344,30 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
             "covariance": cov,
             "weight": weight,
             "rate": rate,
+            "reach": reach,
             "cutoff": cutoff,
         }
+    _extrapolation_rates(tails)
     return tails
+
+
+def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
+    """Each candidate's backtest error rate (and how far that backtest reached), per group, in
+    place. A group's own rate mixes how far the tail model misses with the sampling noise of
+    its check (the realised Kaplan-Meier of its own few players), which only inflates it; the
+    parent's backtest, on more players, measures the miss more cleanly: a group takes the
+    smaller of its own and its parent's rate, and a group too young for a backtest of its own
+    (no earlier cutoff with months to check) its parent's, so that exactly the longest tails do
+    not go without extrapolation error. Filled coarse to fine; none anywhere counts 0."""
+    order = {"all": 0, "partner": 1, "partition": 2}
+    for key in sorted(tails, key=lambda key: order.get(key[0], 3)):
+        tail, parent = tails[key], tails.get(_parent_key(key))
+        if parent is None:
+            continue
+        own, inherited = tail["rate"], parent["rate"]
+        take = np.isfinite(inherited) & ~(own <= inherited)  # NaN own: take the parent's
+        for name in ("rate", "reach"):
+            tail[name] = np.where(take, parent[name], tail[name])
 
 
 def _parent_key(key: tuple) -> tuple | None:
@@ -380,6 +414,7 @@ def _curve_tails(fits: pd.DataFrame):
                 tail["weight"],
                 tail["rate"],
             )
+            out.backtest_reach[i] = tail["reach"]
         return out
 
     return tails_for

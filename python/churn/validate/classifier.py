@@ -8,8 +8,17 @@ Figures (test players: the warehouse's `test` split, matched to the truth):
 - calibration slope (logistic recalibration of the labels on logit p; 0.9-1.1);
 - calibration in the large per FTD cohort: |mean probability - observed rate| of each test
   cohort of 100+ players, the worst cohort reported (<= 0.01); the Bayes probability's worst
-  cohort is shown beside it, as the floor the cohorts' sampling noise sets;
-- expected calibration error (<= 0.02);
+  cohort is shown beside it, as the floor the cohorts' sampling noise sets. A cohort of n
+  players has a rate that a calibrated model misses by its sampling noise alone (standard
+  error sqrt(p (1 - p) / n): 0.009 for 2,500 players), so the same 0.01 target is also checked
+  noise-aware, on its own row beside the strict one: the worst cohort's gap less its 95%
+  sampling bound (Bonferroni over the cohorts). The strict row keeps its verdict;
+- expected calibration error (<= 0.02), beside the ECE a calibrated model would show on the
+  same players by chance (95th percentile of the ECE of outcomes drawn from the model's own
+  probabilities: the noise floor of the figure, not a target);
+- test players whose state no train cohort has (a state launched after the train cohorts):
+  their share and their mean probability less their observed rate (reference: a model cannot
+  learn a state effect it has never seen, and launch cohorts churn more);
 - AUC gain over a plain logistic regression on first-month money alone (log deposit, log
   handle, signed log NGR of the decision window), fitted here on the `train` split (>= 0.01).
 A regime where no model was trained says so and its figures are n/a.
@@ -21,6 +30,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -52,8 +62,16 @@ TARGETS: list[Target] = [
     Target("test_cohorts", f"test FTD cohorts of {MIN_COHORT_PLAYERS}+ players", digits=0),
     Target("worst_cohort_calibration", "worst cohort |mean p - observed rate|", high=0.01),
     Target("bayes_worst_cohort_calibration", "  Bayes worst cohort |mean p - rate|"),
+    Target(
+        "worst_cohort_calibration_beyond_noise",
+        "  noise-aware: worst cohort gap less its 95% noise",
+        high=0.01,
+    ),
     Target("ece", "expected calibration error", high=0.02),
     Target("bayes_ece", "  Bayes expected calibration error"),
+    Target("ece_noise_floor", "  ECE of a calibrated model by chance (95%)"),
+    Target("unseen_state_share", "test players in states no train cohort has", digits=3),
+    Target("unseen_state_calibration", "  their mean p - observed rate"),
     Target("money_logistic_auc", "logistic on first-month money: AUC"),
     Target("auc_gain_vs_money_logistic", "AUC gain over that logistic", low=0.01),
 ]
@@ -170,6 +188,32 @@ def worst_cohort(test: pd.DataFrame, column: str) -> tuple[float | None, str, in
     return float(gap.max()), str(pd.Timestamp(gap.idxmax()).date())[:7], len(grouped)
 
 
+def worst_cohort_beyond_noise(test: pd.DataFrame, column: str) -> float | None:
+    """The largest cohort gap |mean p - observed rate| less the 95% bound of the observed rate's
+    sampling noise under a calibrated model, sqrt(p (1 - p) / n), Bonferroni over the cohorts of
+    enough players (0 when every gap lies within its noise)."""
+    grouped = test.groupby("ftd_month").agg(n=("y", "size"), p=(column, "mean"), rate=("y", "mean"))
+    grouped = grouped[grouped["n"] >= MIN_COHORT_PLAYERS]
+    if grouped.empty:
+        return None
+    z = float(norm.ppf(1 - 0.025 / len(grouped)))
+    noise = z * np.sqrt(grouped["p"] * (1 - grouped["p"]) / grouped["n"])
+    return float(np.maximum((grouped["p"] - grouped["rate"]).abs() - noise, 0.0).max())
+
+
+def ece_noise_floor(probability: np.ndarray, seed: int, draws: int = 200) -> float:
+    """95th percentile of the ECE of outcomes drawn from the probabilities themselves: what a
+    perfectly calibrated model shows on this many players by chance."""
+    rng = np.random.default_rng(seed)
+    values = [
+        expected_calibration_error(
+            (rng.random(probability.size) < probability).astype(int), probability
+        )
+        for _ in range(draws)
+    ]
+    return float(np.quantile(values, 0.95))
+
+
 def classifier_figures(test: pd.DataFrame, train: pd.DataFrame) -> dict[str, float | None]:
     """Every classifier figure from the test players (columns y, quick_churn_probability,
     bayes_p_quick_churn, ftd_month and the money columns) and the train players (money columns
@@ -190,8 +234,19 @@ def classifier_figures(test: pd.DataFrame, train: pd.DataFrame) -> dict[str, flo
     figures["worst_cohort_calibration"] = gap
     figures["worst_cohort_month"] = month  # type: ignore[assignment]
     figures["bayes_worst_cohort_calibration"] = worst_cohort(test, "bayes_p_quick_churn")[0]
+    figures["worst_cohort_calibration_beyond_noise"] = worst_cohort_beyond_noise(
+        test, "quick_churn_probability"
+    )
     figures["ece"] = float(expected_calibration_error(y, model))
     figures["bayes_ece"] = float(expected_calibration_error(y, bayes))
+    figures["ece_noise_floor"] = ece_noise_floor(model, seed=len(y))
+    if "geo" in test and "geo" in train:
+        unseen = ~test["geo"].isin(set(train["geo"]))
+        figures["unseen_state_share"] = float(unseen.mean())
+        if unseen.any():
+            figures["unseen_state_calibration"] = float(
+                model[unseen.to_numpy()].mean() - y[unseen.to_numpy()].mean()
+            )
     labelled = train.dropna(subset=["is_quick_churn"])
     if len(labelled) and labelled["is_quick_churn"].nunique() == 2:
         baseline = money_logistic(labelled, test)

@@ -18,7 +18,8 @@ Figures (partitions are partner x geo curves of segment `all`):
   is extrapolated;
 - 95% band coverage of the expected curve over observed months, over extrapolated months, and
   by how far beyond the data the month lies (1-12, 13-24, 25-36, 37-60 months); RMST(60) band
-  coverage when the summary carries RMST band columns (n/a otherwise).
+  coverage when the summary carries RMST band columns (n/a otherwise); the number of partitions
+  behind the 37-60 months figure (>= 10, else that coverage rests on a few curves).
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ TARGETS: list[Target] = [
         )
         for lo, hi in BEYOND_BINS
     ],
+    Target(
+        "partitions_beyond_37_60",
+        "  partitions behind the 37-60 months figure",
+        low=MIN_PARTITIONS,
+        digits=0,
+    ),
     Target("coverage_rmst60", "95% band coverage of RMST(60)", *COVERAGE, digits=3),
 ]
 
@@ -196,6 +203,10 @@ def survival_figures(
         figures[f"coverage_beyond_{lo}_{hi}"] = _mean(
             extrapolated.loc[beyond.between(lo, hi), "covered_expected"]
         )
+    # The far months exist only for partitions young at the export: few in most regimes, and
+    # a coverage over a handful of curves (their months move together) says little.
+    far = extrapolated.loc[beyond.between(*BEYOND_BINS[-1])]
+    figures["partitions_beyond_37_60"] = float(len(far[keys].drop_duplicates()))
 
     if rmst_bands is not None and len(rmst_bands):
         truth_rmst = expected_wide[list(range(RMST_MONTHS))].sum(axis=1).rename("truth")
@@ -209,7 +220,14 @@ def rmst_band_columns(columns: list[str]) -> tuple[str, str] | None:
 
     def find(side: str) -> str | None:
         return next(
-            (c for c in columns if re.fullmatch(rf"rmst_?60\w*_{side}|rmst\w*_{side}_?60", c)), None
+            (
+                c
+                for c in columns
+                if re.fullmatch(
+                    rf"(rmst|restricted_mean_months)_?60\w*_{side}|rmst\w*_{side}_?60", c
+                )
+            ),
+            None,
         )
 
     lower, upper = find("lower"), find("upper")
