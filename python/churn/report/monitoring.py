@@ -125,9 +125,9 @@ def estimated_vs_realised(frames: dict[str, pd.DataFrame]):
 
 
 def psi_by_partner(frames: dict[str, pd.DataFrame]):
-    """The largest feature PSI per partner at each cutoff, with the alert threshold."""
-    drift = frames["drift"]
-    psi = drift[drift["metric"] == "feature_psi"] if len(drift) else drift
+    """The largest feature PSI per partner at each cutoff, with the alert threshold, over the
+    rows with enough players to be judged."""
+    psi = summary.judged_psi(frames["drift"])
     if not len(psi):
         raise ValueError("no feature drift rows")
     top = psi.groupby(["data_cutoff", "partner_id"], as_index=False)["value"].max()
@@ -156,13 +156,9 @@ def psi_by_partner(frames: dict[str, pd.DataFrame]):
 
 def psi_by_feature(frames: dict[str, pd.DataFrame]):
     """PSI of every feature (rows) at every cutoff (columns) for the partner with the largest
-    PSI overall."""
-    drift = frames["drift"]
-    psi = (
-        drift[(drift["metric"] == "feature_psi") & (drift["partner_id"] != ALL)]
-        if len(drift)
-        else drift
-    )
+    PSI overall, over the rows with enough players to be judged."""
+    psi = summary.judged_psi(frames["drift"])
+    psi = psi[psi["partner_id"] != ALL] if len(psi) else psi
     if not len(psi):
         raise ValueError("no per-partner feature drift rows")
     partner = psi.sort_values("value").iloc[-1]["partner_id"]
