@@ -219,24 +219,6 @@ def _prospective(history, labels, cutoff="2024-06-01") -> pd.DataFrame:
     return rows[rows["evaluation_type"] == "prospective"]
 
 
-def test_a_cohort_first_seen_part_labelled_is_not_judged_prospectively(cohort):
-    labels = cohort[["player_id", "partner_id", "is_quick_churn"]].assign(is_label_known=True)
-    # The history starts at 2024-04, when the stayers of the 2024-01 cohort were labelled
-    # already (active at month H): the players still unlabelled are selected on the outcome.
-    history = _history(["2024-04-01", "2024-05-01"], cohort, "v1")
-    history["is_label_known"] = ~history["is_quick_churn"].astype(bool)
-    assert not len(_prospective(history, labels))
-    estimates = performance_estimates(history, labels)
-    assert not estimates["is_whole_cohort"].any()
-    # Scored whole at its decision point, it is judged and its estimate is a whole one.
-    whole = _history(["2024-01-01", "2024-05-01"], cohort, "v1")
-    assert len(_prospective(whole, labels))
-    estimates = performance_estimates(whole, labels)
-    assert estimates.loc[
-        estimates["data_cutoff"].astype(str) == "2024-01-01", "is_whole_cohort"
-    ].all()
-
-
 def test_the_prospective_auc_is_judged_against_the_range_of_a_cohort_its_size(cohort):
     labels = cohort[["player_id", "partner_id", "is_quick_churn"]].assign(is_label_known=True)
     rows = _prospective(_history(["2024-01-01", "2024-05-01"], cohort, "v1"), labels)

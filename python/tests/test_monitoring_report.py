@@ -83,7 +83,6 @@ def _history_tables() -> dict[str, pd.DataFrame]:
                 "partner_id": "_all",
                 "ftd_month": [c.date() for c in CUTOFFS[:3]],
                 "n_players": 500,
-                "is_whole_cohort": True,
                 "estimated_roc_auc": [0.75, 0.74, 0.76],
                 "estimated_roc_auc_sd": 0.02,
                 "estimated_base_rate": 0.4,

@@ -130,33 +130,15 @@ METRICS_SCHEMA: list[tuple[str, str]] = [
 ]
 
 
-def whole_cohorts(score_history: pd.DataFrame) -> pd.DataFrame:
-    """(data_cutoff, ftd_month) pairs at which no player of the FTD cohort had a known label yet.
-    Labels arrive player by player and depend on the outcome (a stayer is known once active at
-    month H, a quick churner only K months after its last activity), so the players still
-    unlabelled at a later cutoff are a sample selected on the outcome: an estimate or a
-    prospective AUC means something only for a cohort scored whole."""
-    if not len(score_history):
-        return pd.DataFrame(columns=["data_cutoff", "ftd_month"])
-    known = score_history["is_label_known"].astype("boolean").fillna(False).astype(bool)
-    labelled = known.groupby(
-        [score_history["data_cutoff"], score_history["ftd_month"]], sort=True
-    ).any()
-    return labelled[~labelled].reset_index()[["data_cutoff", "ftd_month"]]
-
-
 def first_scores(score_history: pd.DataFrame) -> pd.DataFrame:
-    """Per player of a cohort scored whole (`whole_cohorts`), the score of the first build that
-    scored it: the prediction made at the decision point, before any label of its cohort
-    existed, by the version serving then. Players first seen after part of their cohort was
-    labelled (a history that starts late) are left out."""
+    """Per player, the score of the first build that scored it while its label was unknown: the
+    prediction made at the decision point, by the version serving then."""
     unlabelled = score_history[
         (score_history["data_split"] == "unlabelled")
         & score_history["quick_churn_probability"].notna()
     ]
     ordered = unlabelled.sort_values(["player_id", "data_cutoff"], kind="mergesort")
-    first = ordered.drop_duplicates("player_id", keep="first")
-    return first.merge(whole_cohorts(score_history), on=["data_cutoff", "ftd_month"])
+    return ordered.drop_duplicates("player_id", keep="first")
 
 
 def prospective_metrics(
@@ -291,7 +273,6 @@ ESTIMATES_SCHEMA: list[tuple[str, str]] = [
     ("partner_id", "object"),
     ("ftd_month", "date"),
     ("n_players", "int64"),
-    ("is_whole_cohort", "bool"),
     ("estimated_roc_auc", "float64"),
     ("estimated_roc_auc_sd", "float64"),
     ("estimated_base_rate", "float64"),
@@ -315,7 +296,6 @@ def performance_estimates(score_history: pd.DataFrame, labels: pd.DataFrame) -> 
     ]
     known = labels[["player_id", "is_label_known", "is_quick_churn"]]
     frame = scored.merge(known, on="player_id", how="left", suffixes=("_then", ""))
-    whole = set(whole_cohorts(score_history).itertuples(index=False, name=None))
     rows = []
     for (cutoff, version, ftd_month, partner), group in _partner_groups(
         frame, ["data_cutoff", "model_version", "ftd_month"]
@@ -328,7 +308,6 @@ def performance_estimates(score_history: pd.DataFrame, labels: pd.DataFrame) -> 
             "partner_id": partner,
             "ftd_month": ftd_month,
             "n_players": len(group),
-            "is_whole_cohort": (cutoff, ftd_month) in whole,
             "estimated_roc_auc": expected_roc_auc(p),
             "estimated_roc_auc_sd": expected_roc_auc_sd(p),
             "estimated_base_rate": rate,

@@ -67,21 +67,13 @@ def _interval(value: float, low: float, high: float) -> str:
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def whole_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
-    """The estimates over all partners of cohorts scored whole (before any of their labels
-    existed); a cohort part-labelled when scored is a sample selected on the outcome."""
+def first_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Per FTD cohort over all partners, the estimate made when it was first scored (at its
+    decision point), with the realised figures."""
     if not len(estimates):
         return estimates
-    return estimates[(estimates["partner_id"] == ALL) & estimates["is_whole_cohort"].astype(bool)]
-
-
-def first_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Per FTD cohort over all partners, the estimate made when it was first scored whole (at
-    its decision point), with the realised figures."""
-    rows = whole_estimates(estimates)
-    if not len(rows):
-        return rows
-    return rows.sort_values(["ftd_month", "data_cutoff"]).drop_duplicates("ftd_month")
+    rows = estimates[estimates["partner_id"] == ALL].sort_values(["ftd_month", "data_cutoff"])
+    return rows.drop_duplicates("ftd_month", keep="first")
 
 
 def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -229,9 +221,8 @@ def targets(frames: dict[str, pd.DataFrame], shift_month: str | None) -> list[Ta
         )
     estimates = frames["estimates"]
     if len(estimates):
-        every = whole_estimates(estimates)
         groups = [
-            ("every scoring cutoff", every),
+            ("every scoring cutoff", estimates[estimates["partner_id"] == ALL]),
             ("at the decision point", first_estimates(estimates)),
         ]
         if shift is not None:

@@ -213,9 +213,7 @@ CAPTIONS = {
         "realised once its labels matured; right, the same for the quick-churn rate. The grey "
         "band is the 0.02 tolerance of the target; the realised AUC of a cohort of n players "
         "has a sampling sd of about 0.55 / sqrt(n) at these AUCs (0.018 at 1,000 players), so "
-        "points "
-        "leave the band by chance alone on small cohorts. Only cohorts scored whole, before any "
-        "of their labels existed, are shown."
+        "points leave the band by chance alone on small cohorts."
     ),
     "fig-psi-by-partner": (
         "The largest population stability index over the model features of the newest cohorts, "
