@@ -99,6 +99,17 @@ def test_a_miscalibrated_challenger_keeps_the_champion(test_slice):
     assert "ECE" in decision.reason
 
 
+def test_a_challenger_better_calibrated_than_a_miscalibrated_champion_is_promoted(test_slice):
+    # Neither meets the ECE target; the champion is much worse calibrated, the ranking the same.
+    y, p = test_slice
+    decision = decide(y, p**1.3, p**2, PromotionRule())
+    assert decision.expected_calibration_error > PromotionRule().max_ece
+    assert decision.promoted, decision.reason
+    # Against a calibrated champion the same challenger is turned down.
+    kept = decide(y, p**1.3, p, PromotionRule())
+    assert not kept.promoted and "above the champion's" in kept.reason
+
+
 def _history(cutoffs: list[str], players: pd.DataFrame, version: str) -> pd.DataFrame:
     rows = []
     for cutoff in cutoffs:
