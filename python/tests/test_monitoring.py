@@ -6,10 +6,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from churn.classifier.features import FEATURE_SCHEMA
 from churn.classifier.metrics import weighted_roc_auc
 from churn.monitoring.drift import population_stability_index
-from churn.monitoring.estimation import expected_base_rate, expected_roc_auc, expected_roc_auc_sd
-from churn.monitoring.history import MonitoringSettings, performance_estimates, prospective_metrics
+from churn.monitoring.estimation import (
+    auc_sampling_sd,
+    expected_base_rate,
+    expected_roc_auc,
+    expected_roc_auc_sd,
+    share_within_by_chance,
+)
+from churn.monitoring.history import (
+    MonitoringSettings,
+    feature_drift,
+    performance_estimates,
+    prospective_metrics,
+)
 from churn.monitoring.promotion import PromotionRule, decide
 
 
@@ -87,6 +99,17 @@ def test_a_miscalibrated_challenger_keeps_the_champion(test_slice):
     assert "ECE" in decision.reason
 
 
+def test_a_challenger_better_calibrated_than_a_miscalibrated_champion_is_promoted(test_slice):
+    # Neither meets the ECE target; the champion is much worse calibrated, the ranking the same.
+    y, p = test_slice
+    decision = decide(y, p**1.3, p**2, PromotionRule())
+    assert decision.expected_calibration_error > PromotionRule().max_ece
+    assert decision.promoted, decision.reason
+    # Against a calibrated champion the same challenger is turned down.
+    kept = decide(y, p**1.3, p, PromotionRule())
+    assert not kept.promoted and "above the champion's" in kept.reason
+
+
 def _history(cutoffs: list[str], players: pd.DataFrame, version: str) -> pd.DataFrame:
     rows = []
     for cutoff in cutoffs:
@@ -95,6 +118,7 @@ def _history(cutoffs: list[str], players: pd.DataFrame, version: str) -> pd.Data
         frame["model_version"] = version
         known = pd.to_datetime(frame["ftd_month"]) <= pd.Timestamp(cutoff) - pd.DateOffset(months=5)
         frame["data_split"] = np.where(known, "test", "unlabelled")
+        frame["is_label_known"] = known
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)
 
@@ -172,3 +196,99 @@ def test_estimates_are_realised_only_when_every_label_is_known(cohort):
         expected_roc_auc(cohort["quick_churn_probability"].to_numpy())
     )
     assert abs(overall["roc_auc_error"]) < 3 * overall["estimated_roc_auc_sd"]
+
+
+def test_an_exact_estimate_is_within_two_sampling_sds_for_95_percent():
+    sd = np.full(10, 0.01)
+    assert share_within_by_chance(sd, 1.959964 * 0.01) == pytest.approx(0.95, abs=1e-4)
+    # Cohorts of about 800 players: a realised AUC's sd near 0.02 leaves ~68% within 0.02.
+    assert share_within_by_chance(np.full(3, 0.02), 0.02) == pytest.approx(0.6827, abs=1e-3)
+
+
+def test_auc_sampling_sd_shrinks_with_the_square_root_of_the_cohort():
+    small, large = auc_sampling_sd(0.75, 100, 300), auc_sampling_sd(0.75, 400, 1200)
+    assert large == pytest.approx(small / 2, rel=0.05)
+    assert np.isnan(auc_sampling_sd(0.75, 0, 300))
+
+
+def _registry_v1(low: float = 0.68, high: float = 0.72) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"model_version": ["v1"], "roc_auc": [0.7], "roc_auc_lower": [low], "roc_auc_upper": [high]}
+    )
+
+
+def _prospective(history, labels, cutoff="2024-06-01") -> pd.DataFrame:
+    evaluation = pd.DataFrame(columns=["is_default", "data_split", "slice_type"])
+    rows = prospective_metrics(
+        history,
+        labels,
+        evaluation,
+        _registry_v1(),
+        cutoff,
+        MonitoringSettings(bootstrap_samples=50),
+    )
+    return rows[rows["evaluation_type"] == "prospective"]
+
+
+def test_the_prospective_auc_is_judged_against_the_range_of_a_cohort_its_size(cohort):
+    labels = cohort[["player_id", "partner_id", "is_quick_churn"]].assign(is_label_known=True)
+    rows = _prospective(_history(["2024-01-01", "2024-05-01"], cohort, "v1"), labels)
+    overall = rows[rows["partner_id"] == "_all"].iloc[0]
+    low, high = (
+        overall["retrospective_cohort_roc_auc_lower"],
+        overall["retrospective_cohort_roc_auc_upper"],
+    )
+    # 800 players: the range is much wider than the pooled test interval [0.68, 0.72], and
+    # symmetric around the retrospective AUC.
+    assert low < 0.68 - 0.02 and high > 0.72 + 0.02
+    assert (low + high) / 2 == pytest.approx(0.7)
+    n_pos = overall["n_quick_churners"]
+    half = 1.959964 * np.hypot(0.04 / (2 * 1.959964), auc_sampling_sd(0.7, n_pos, 800 - n_pos))
+    assert high - 0.7 == pytest.approx(half)
+    assert overall["is_auc_below_retrospective"] == (overall["roc_auc"] < low)
+
+
+def _features(n: int, ftd_month: str, partner: str, rng, offset: int = 0) -> pd.DataFrame:
+    columns = {}
+    for name, kind in FEATURE_SCHEMA.items():
+        if kind == "category":
+            columns[name] = rng.choice(["a", "b", "c"], size=n)
+        elif kind == "boolean":
+            columns[name] = rng.random(n) < 0.5
+        else:
+            columns[name] = rng.normal(size=n)
+    frame = pd.DataFrame(columns)
+    frame["partner_id"] = partner
+    frame["player_id"] = [f"{partner}-{ftd_month}-{offset + i}" for i in range(n)]
+    frame["ftd_month"] = pd.Timestamp(ftd_month).date()
+    return frame
+
+
+def test_a_psi_alert_needs_enough_players_on_both_sides():
+    rng = np.random.default_rng(7)
+    # P01 has many reference players, P02 a handful; both send a shifted new cohort.
+    reference = pd.concat(
+        [_features(600, "2023-12-01", "P01", rng), _features(11, "2023-12-01", "P02", rng)]
+    )
+    current = pd.concat(
+        [_features(400, "2024-06-01", "P01", rng), _features(400, "2024-06-01", "P02", rng)]
+    )
+    current["decision_deposit"] += 3
+    features = pd.concat([reference, current], ignore_index=True)
+    labels = features[["player_id", "partner_id"]].assign(is_quick_churn=False)
+    scores = features[["player_id", "partner_id"]].assign(quick_churn_probability=0.3)
+    history = pd.DataFrame({"data_cutoff": [pd.Timestamp("2024-05-01").date()]})
+    rows = feature_drift(
+        features,
+        labels,
+        scores,
+        pd.DataFrame(),
+        history,
+        "2024-06-01",
+        MonitoringSettings(drift_min_players=200),
+    )
+    deposit = rows[(rows["metric"] == "feature_psi") & (rows["subject"] == "decision_deposit")]
+    by_partner = deposit.set_index("partner_id")
+    assert (by_partner["value"] > 0.2).all()
+    assert by_partner.loc["P01", "is_alert"] and by_partner.loc["P01", "has_enough_players"]
+    assert not by_partner.loc["P02", "is_alert"] and not by_partner.loc["P02", "has_enough_players"]

@@ -69,6 +69,8 @@ def _history_tables() -> dict[str, pd.DataFrame]:
                 "retrospective_roc_auc": 0.75,
                 "retrospective_roc_auc_lower": 0.73,
                 "retrospective_roc_auc_upper": 0.77,
+                "retrospective_cohort_roc_auc_lower": 0.70,
+                "retrospective_cohort_roc_auc_upper": 0.80,
             }
         ),
         METRICS_SCHEMA,
@@ -105,11 +107,27 @@ def _history_tables() -> dict[str, pd.DataFrame]:
                     "n_reference": 3000,
                     "value": rng.uniform(0, 0.05) + (0.3 if k >= 5 and partner == "P01" else 0),
                     "threshold": 0.2,
+                    "has_enough_players": True,
                     "is_alert": bool(k >= 5 and partner == "P01"),
                 }
                 for k, c in enumerate(CUTOFFS)
                 for partner in ("_all", "P01", "P02")
                 for feature in ("decision_deposit", "product")
+            ]
+            # A partner with a dozen reference players: a large PSI, too few players to judge.
+            + [
+                {
+                    "data_cutoff": CUTOFFS[-1].date(),
+                    "metric": "feature_psi",
+                    "partner_id": "P09",
+                    "subject": "tracker_id",
+                    "n_current": 11,
+                    "n_reference": 625,
+                    "value": 3.0,
+                    "threshold": 0.2,
+                    "has_enough_players": False,
+                    "is_alert": False,
+                }
             ]
         ),
         DRIFT_SCHEMA,
@@ -153,6 +171,8 @@ def test_monitoring_report_embeds_every_figure_with_a_caption(tmp_path):
     assert parser.external == []
     assert "http://" not in document and "https://" not in document
     assert "PSI P01.decision_deposit" in document
+    # The largest PSI shown is the largest one resting on enough players.
+    assert "P09" not in document
 
 
 @pytest.mark.parametrize("missing", ["churn_drift", "churn_performance_estimates"])

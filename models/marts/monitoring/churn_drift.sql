@@ -8,6 +8,7 @@
     materialized='incremental',
     unique_key='data_cutoff',
     incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
     full_refresh=(none if var('monitoring_erase_history') else false),
 ) }}
 {%- set trailing_cutoffs = var('monitoring_quarantine_trailing_cutoffs') | int -%}
@@ -175,6 +176,8 @@ quarantine_drift as (
         current_shares.new_row_share as value,
         trailing_medians.trailing_median_share as reference_value,
         cast({{ var('monitoring_quarantine_ratio') }} as double) as threshold,
+        current_shares.n_new_quarantined_rows >= {{ var('monitoring_quarantine_min_rows') }}
+            as has_enough_players,
         coalesce(
             trailing_medians.n_trailing_cutoffs >= {{ min_trailing_cutoffs }}
             and current_shares.new_row_share >= {{ var('monitoring_quarantine_min_share') }}
@@ -205,6 +208,7 @@ final as (
         cast(value as double) as value,
         cast(reference_value as double) as reference_value,
         cast(threshold as double) as threshold,
+        cast(has_enough_players as boolean) as has_enough_players,
         cast(is_alert as boolean) as is_alert,
         cast(reference_model_version as {{ dbt.type_string() }}) as reference_model_version
     from feature_drift

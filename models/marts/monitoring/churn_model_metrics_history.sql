@@ -5,6 +5,7 @@
     materialized='incremental',
     unique_key='data_cutoff',
     incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
     full_refresh=(none if var('monitoring_erase_history') else false),
 ) }}
 
@@ -37,6 +38,8 @@ final as (
         cast(retrospective_roc_auc as double) as retrospective_roc_auc,
         cast(retrospective_roc_auc_lower as double) as retrospective_roc_auc_lower,
         cast(retrospective_roc_auc_upper as double) as retrospective_roc_auc_upper,
+        cast(retrospective_cohort_roc_auc_lower as double) as retrospective_cohort_roc_auc_lower,
+        cast(retrospective_cohort_roc_auc_upper as double) as retrospective_cohort_roc_auc_upper,
         cast(is_auc_below_retrospective as boolean) as is_auc_below_retrospective,
         cast(is_calibration_off as boolean) as is_calibration_off
     from metrics

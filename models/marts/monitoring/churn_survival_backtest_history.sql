@@ -5,6 +5,7 @@
     materialized='incremental',
     unique_key='data_cutoff',
     incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
     full_refresh=(none if var('monitoring_erase_history') else false),
 ) }}
 

@@ -10,6 +10,8 @@ which is why it is later compared with the realised figures.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -37,20 +39,35 @@ def expected_roc_auc(probability: np.ndarray) -> float:
     return float(correct / pairs) if pairs > 0 else float("nan")
 
 
+def auc_sampling_sd(auc: float, n_positive: float, n_negative: float) -> float:
+    """Sampling standard deviation of an AUC measured on `n_positive` churners and
+    `n_negative` stayers (Hanley & McNeil 1982); NaN without both classes."""
+    if not np.isfinite(auc) or n_positive < 1 or n_negative < 1:
+        return float("nan")
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    variance = (
+        auc * (1 - auc) + (n_positive - 1) * (q1 - auc**2) + (n_negative - 1) * (q2 - auc**2)
+    ) / (n_positive * n_negative)
+    return float(np.sqrt(max(variance, 0.0)))
+
+
 def expected_roc_auc_sd(probability: np.ndarray) -> float:
     """Sampling standard deviation of the AUC around its expectation (Hanley & McNeil with the
     expected counts of churners and stayers): how far a realised AUC may fall by chance alone."""
     p = np.asarray(probability, dtype=float)
     p = p[np.isfinite(p)]
-    auc = expected_roc_auc(p)
-    n_pos, n_neg = p.sum(), (1 - p).sum()
-    if not np.isfinite(auc) or n_pos < 1 or n_neg < 1:
+    return auc_sampling_sd(expected_roc_auc(p), p.sum(), (1 - p).sum())
+
+
+def share_within_by_chance(sd: np.ndarray, tolerance: float) -> float:
+    """The share of estimates expected within `tolerance` of the realised AUC if every estimate
+    were exact and only the realised AUC's sampling error (normal, sd `sd`) moved it: the best
+    any estimator can score at these cohort sizes."""
+    sd = np.asarray(sd, dtype=float)
+    sd = sd[np.isfinite(sd) & (sd > 0)]
+    if not len(sd):
         return float("nan")
-    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
-    variance = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
-        n_pos * n_neg
-    )
-    return float(np.sqrt(max(variance, 0.0)))
+    return float(np.mean([math.erf(tolerance / (value * math.sqrt(2))) for value in sd]))
 
 
 def expected_base_rate(probability: np.ndarray) -> tuple[float, float, float]:

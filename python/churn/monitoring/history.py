@@ -27,9 +27,15 @@ from churn.classifier.model import DEFAULT_SEED
 from churn.frames import conform
 from churn.monitoring import drift as psi
 from churn.monitoring.champion import champion_at
-from churn.monitoring.estimation import expected_base_rate, expected_roc_auc, expected_roc_auc_sd
+from churn.monitoring.estimation import (
+    auc_sampling_sd,
+    expected_base_rate,
+    expected_roc_auc,
+    expected_roc_auc_sd,
+)
 
 ALL = "_all"
+Z95 = 1.959964
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,8 @@ METRICS_SCHEMA: list[tuple[str, str]] = [
     ("retrospective_roc_auc", "float64"),
     ("retrospective_roc_auc_lower", "float64"),
     ("retrospective_roc_auc_upper", "float64"),
+    ("retrospective_cohort_roc_auc_lower", "float64"),
+    ("retrospective_cohort_roc_auc_upper", "float64"),
     ("is_auc_below_retrospective", "bool"),
     ("is_calibration_off", "bool"),
 ]
@@ -217,11 +225,12 @@ def prospective_metrics(
     frame = frame.reindex(columns=[name for name, _ in METRICS_SCHEMA])
     frame["calibration_in_the_large"] = frame["mean_probability"] - frame["base_rate"]
     prospective = frame["evaluation_type"] == "prospective"
+    low, high = retrospective_cohort_interval(frame)
+    frame["retrospective_cohort_roc_auc_lower"] = low.where(prospective)
+    frame["retrospective_cohort_roc_auc_upper"] = high.where(prospective)
     enough = frame["n_players"] >= settings.drift_min_players
-    # Below the retrospective interval beyond the cohort's own sampling error: the two 95%
-    # intervals do not overlap.
     frame["is_auc_below_retrospective"] = (
-        prospective & enough & (frame["roc_auc_upper"] < frame["retrospective_roc_auc_lower"])
+        prospective & enough & (frame["roc_auc"] < frame["retrospective_cohort_roc_auc_lower"])
     )
     frame["is_calibration_off"] = (
         prospective
@@ -229,6 +238,31 @@ def prospective_metrics(
         & (frame["calibration_in_the_large"].abs() > settings.calibration_tolerance)
     )
     return conform(frame, METRICS_SCHEMA)
+
+
+def retrospective_cohort_interval(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per row, the 95% range of the AUC one cohort of the row's size and base rate shows if the
+    version performs as it did in its test: the retrospective AUC, its own uncertainty (from
+    its bootstrap interval) and the cohort's sampling spread (Hanley-McNeil), combined. The
+    retrospective interval alone is for the AUC of all test cohorts pooled, far more players
+    than one monthly cohort: a cohort's AUC falls outside it by chance alone."""
+    retro = frame["retrospective_roc_auc"].astype(float)
+    retro_sd = (
+        frame["retrospective_roc_auc_upper"].astype(float)
+        - frame["retrospective_roc_auc_lower"].astype(float)
+    ) / (2 * Z95)
+    positives = frame["n_quick_churners"].astype(float)
+    negatives = frame["n_players"].astype(float) - positives
+    cohort_sd = pd.Series(
+        [
+            auc_sampling_sd(auc, pos, neg)
+            for auc, pos, neg in zip(retro, positives, negatives, strict=True)
+        ],
+        index=frame.index,
+        dtype=float,
+    )
+    half = Z95 * (retro_sd**2 + cohort_sd**2) ** 0.5
+    return retro - half, retro + half
 
 
 # --- label-free performance estimates --------------------------------------------------------
@@ -308,6 +342,7 @@ DRIFT_SCHEMA: list[tuple[str, str]] = [
     ("value", "float64"),
     ("reference_value", "float64"),
     ("threshold", "float64"),
+    ("has_enough_players", "bool"),
     ("is_alert", "bool"),
     ("reference_model_version", "object"),
 ]
@@ -337,9 +372,13 @@ def _feature_rows(
     rows["metric"] = "feature_psi"
     rows["reference_value"] = 0.0
     rows["threshold"] = settings.psi_threshold
-    rows["is_alert"] = (rows["value"] > settings.psi_threshold) & (
-        rows["n_current"] >= settings.drift_min_players
+    # A PSI from a few players on either side is noise (a partner that joined lately has a
+    # handful of reference players): both samples of the partner and feature need enough.
+    enough = (rows["n_current"] >= settings.drift_min_players) & (
+        rows["n_reference"] >= settings.drift_min_players
     )
+    rows["has_enough_players"] = enough
+    rows["is_alert"] = (rows["value"] > settings.psi_threshold) & enough
     scored = scores[scores["player_id"].isin(current["player_id"])]
     base = labels[labels["player_id"].isin(reference["player_id"])]
     cohort_rows = []
@@ -355,6 +394,7 @@ def _feature_rows(
                 "n_reference": len(theirs),
                 "value": mine["quick_churn_probability"].mean(),
                 "reference_value": theirs["is_quick_churn"].astype(float).mean(),
+                "has_enough_players": min(len(mine), len(theirs)) >= settings.drift_min_players,
                 "is_alert": False,
             }
         )

@@ -3,8 +3,9 @@
 The challenger and the champion score the same test players; the challenger is promoted when
 - its ROC-AUC is not worse than the champion's beyond the paired bootstrap 95% interval (the
   interval's upper bound of challenger - champion is at least 0),
-- its expected calibration error is at most `max_ece`,
-- its calibration slope lies within `slope_range`.
+- its expected calibration error is at most `max_ece`, or at most the champion's on the same
+  players (a champion that misses the target cannot hold out a better-calibrated challenger),
+- its calibration slope lies within `slope_range`, or is no further from 1 than the champion's.
 Without a champion the first challenger serves (nothing else could), and the reason says which
 checks it failed, if any.
 """
@@ -83,16 +84,35 @@ def decide(
         len(labels), rule.bootstrap_samples, stable_seed(rule.seed, "promote")
     )
     metrics, draws = evaluate_slice(labels, challenger, weights)
-    checks = []
-    if not metrics.expected_calibration_error <= rule.max_ece:
-        checks.append(f"ECE {metrics.expected_calibration_error:.4f} above {rule.max_ece}")
-    low, high = rule.slope_range
-    if not low <= metrics.calibration_slope <= high:
-        checks.append(f"calibration slope {metrics.calibration_slope:.3f} outside {low}-{high}")
-    difference = (float("nan"),) * 3
-    champion_auc = float("nan")
+    champion_metrics = champion_draws = None
     if champion is not None:
         champion_metrics, champion_draws = evaluate_slice(labels, champion, weights)
+    checks = []
+    # Calibration is judged against the target, or against the champion on the same players when
+    # the champion misses the target too: a challenger better calibrated than the champion that
+    # keeps serving is never turned down for a target neither meets.
+    ece = metrics.expected_calibration_error
+    champion_ece = champion_metrics.expected_calibration_error if champion_metrics else np.nan
+    if not (ece <= rule.max_ece or ece <= champion_ece):
+        checks.append(
+            f"ECE {ece:.4f} above {rule.max_ece}"
+            + (f" and above the champion's {champion_ece:.4f}" if champion_metrics else "")
+        )
+    low, high = rule.slope_range
+    slope = metrics.calibration_slope
+    champion_slope = champion_metrics.calibration_slope if champion_metrics else np.nan
+    if not (low <= slope <= high or abs(slope - 1) <= abs(champion_slope - 1)):
+        checks.append(
+            f"calibration slope {slope:.3f} outside {low}-{high}"
+            + (
+                f" and further from 1 than the champion's {champion_slope:.3f}"
+                if champion_metrics
+                else ""
+            )
+        )
+    difference = (float("nan"),) * 3
+    champion_auc = float("nan")
+    if champion_metrics is not None:
         champion_auc = champion_metrics.roc_auc
         difference = paired_difference(metrics.roc_auc, champion_auc, draws, champion_draws)
         if not difference[2] >= 0:

@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from churn.monitoring.estimation import share_within_by_chance
+
 ALL = "_all"
 CBPE_TOLERANCE = 0.02
 QUERIES = {
@@ -22,6 +24,19 @@ QUERIES = {
     "estimates": "select * from marts.churn_performance_estimates",
     "drift": "select * from marts.churn_drift",
 }
+
+
+def judged_psi(drift: pd.DataFrame) -> pd.DataFrame:
+    """The feature PSI rows resting on enough players (`has_enough_players`; rows of a
+    warehouse built before that column existed count as judged)."""
+    if not len(drift):
+        return drift
+    enough = (
+        drift["has_enough_players"].astype("boolean").fillna(True).astype(bool)
+        if "has_enough_players" in drift
+        else True
+    )
+    return drift[(drift["metric"] == "feature_psi") & enough]
 
 
 def load(database: Path | str) -> dict[str, pd.DataFrame]:
@@ -38,6 +53,10 @@ def load(database: Path | str) -> dict[str, pd.DataFrame]:
 
 def _short(version: object) -> str:
     return str(version).replace("quick-churn-", "")[:17] if isinstance(version, str) else ""
+
+
+def _range(low: float, high: float) -> str:
+    return "" if pd.isna(low) or pd.isna(high) else f"[{low:.3f}, {high:.3f}]"
 
 
 def _interval(value: float, low: float, high: float) -> str:
@@ -99,7 +118,7 @@ def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             if len(drift)
             else pd.DataFrame()
         )
-        psi = here[here["metric"] == "feature_psi"] if len(here) else here
+        psi = judged_psi(here)
         top = psi.sort_values("value").iloc[-1] if len(psi) else None
         alerts = []
         if len(here):
@@ -146,7 +165,14 @@ def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 )
                 if cohort is not None
                 else "",
-                "estimated AUC": f"{estimate['estimated_roc_auc']:.3f}"
+                "expected for its size": _range(
+                    cohort["retrospective_cohort_roc_auc_lower"],
+                    cohort["retrospective_cohort_roc_auc_upper"],
+                )
+                if cohort is not None
+                else "",
+                "estimated AUC": f"{estimate['estimated_roc_auc']:.3f} "
+                f"(sd {estimate['estimated_roc_auc_sd']:.3f})"
                 if estimate is not None
                 else "",
                 "realised AUC": f"{estimate['realised_roc_auc']:.3f}"
@@ -195,27 +221,20 @@ def targets(frames: dict[str, pd.DataFrame], shift_month: str | None) -> list[Ta
         )
     estimates = frames["estimates"]
     if len(estimates):
-        realised = estimates[
-            (estimates["partner_id"] == ALL)
-            & estimates["is_realised"]
-            & estimates["roc_auc_error"].notna()
+        groups = [
+            ("every scoring cutoff", estimates[estimates["partner_id"] == ALL]),
+            ("at the decision point", first_estimates(estimates)),
         ]
-        first = first_estimates(estimates)
-        first = first[first["is_realised"] & first["roc_auc_error"].notna()]
-        for label, rows in (("every scoring cutoff", realised), ("at the decision point", first)):
-            share = (rows["roc_auc_error"].abs() <= CBPE_TOLERANCE).mean() if len(rows) else None
-            out.append(
-                Target(
-                    f"estimated AUC within {CBPE_TOLERANCE} of realised for >= 90% of cohorts "
-                    f"({label})",
-                    f"{share:.0%} of {len(rows)} cohort estimates; mean |error| "
-                    f"{rows['roc_auc_error'].abs().mean():.3f}, mean sampling sd "
-                    f"{rows['estimated_roc_auc_sd'].mean():.3f}"
-                    if len(rows)
-                    else "no realised rows",
-                    bool(share >= 0.9) if share is not None else None,
+        if shift is not None:
+            first = groups[1][1]
+            groups.append(
+                (
+                    "at the decision point, cohorts before the shift",
+                    first[pd.to_datetime(first["ftd_month"]) < shift],
                 )
             )
+        for label, rows in groups:
+            out.append(_estimate_target(label, rows))
     metrics = frames["metrics"]
     if len(metrics):
         prospective = metrics[
@@ -226,20 +245,47 @@ def targets(frames: dict[str, pd.DataFrame], shift_month: str | None) -> list[Ta
         if shift is not None:
             prospective = prospective[pd.to_datetime(prospective["ftd_month"]) < shift]
         inside = prospective["roc_auc"].between(
+            prospective["retrospective_cohort_roc_auc_lower"],
+            prospective["retrospective_cohort_roc_auc_upper"],
+        )
+        pooled = prospective["roc_auc"].between(
             prospective["retrospective_roc_auc_lower"], prospective["retrospective_roc_auc_upper"]
         )
-        overlap = prospective["roc_auc_upper"] >= prospective["retrospective_roc_auc_lower"]
         out.append(
             Target(
-                "stable months: prospective AUC inside the champion's retrospective interval",
-                f"{int(inside.sum())} of {len(prospective)} matured cohorts inside; "
-                f"intervals overlap in {int(overlap.sum())} of {len(prospective)}"
+                "stable months: prospective AUC inside the champion's retrospective interval "
+                "(95%, for a cohort of its size)",
+                f"{int(inside.sum())} of {len(prospective)} matured cohorts inside (a 95% range: "
+                f"{0.05 * len(prospective):.1f} expected outside by chance); inside the pooled "
+                f"test interval, which is for all test cohorts together: {int(pooled.sum())} of "
+                f"{len(prospective)}; mean prospective - retrospective AUC "
+                f"{(prospective['roc_auc'] - prospective['retrospective_roc_auc']).mean():+.3f}"
                 if len(prospective)
                 else "no matured cohort yet",
                 bool(inside.all()) if len(prospective) else None,
             )
         )
     return out
+
+
+def _estimate_target(label: str, rows: pd.DataFrame) -> Target:
+    """The CBPE target on `rows`, with the sampling sd of the realised AUC beside it and the
+    share an exact estimate would reach at these cohort sizes."""
+    rows = rows[rows["is_realised"] & rows["roc_auc_error"].notna()]
+    name = f"estimated AUC within {CBPE_TOLERANCE} of realised for >= 90% of cohorts ({label})"
+    if not len(rows):
+        return Target(name, "no realised rows", None)
+    share = float((rows["roc_auc_error"].abs() <= CBPE_TOLERANCE).mean())
+    sd = rows["estimated_roc_auc_sd"]
+    attainable = share_within_by_chance(sd.to_numpy(), CBPE_TOLERANCE)
+    return Target(
+        name,
+        f"{share:.0%} of {len(rows)} cohort estimates (median {rows['n_players'].median():.0f} "
+        f"players); mean |error| {rows['roc_auc_error'].abs().mean():.3f}, mean error "
+        f"{rows['roc_auc_error'].mean():+.3f}; sampling sd of the realised AUC: mean "
+        f"{sd.mean():.3f}, so an exact estimate is within {CBPE_TOLERANCE} for {attainable:.0%}",
+        share >= 0.9,
+    )
 
 
 def print_report(database: Path | str, shift_month: str | None = None) -> None:

@@ -68,6 +68,18 @@ def auc_over_time(frames: dict[str, pd.DataFrame]):
     )
     if len(prospective):
         px = _month(prospective["data_cutoff"])
+        expected = prospective.dropna(
+            subset=["retrospective_cohort_roc_auc_lower", "retrospective_cohort_roc_auc_upper"]
+        )
+        axis.vlines(
+            _month(expected["data_cutoff"]),
+            expected["retrospective_cohort_roc_auc_lower"],
+            expected["retrospective_cohort_roc_auc_upper"],
+            color="grey",
+            lw=6,
+            alpha=0.35,
+            label="95% range of a cohort that size at the retrospective AUC",
+        )
         axis.errorbar(
             px,
             prospective["roc_auc"],
@@ -125,9 +137,9 @@ def estimated_vs_realised(frames: dict[str, pd.DataFrame]):
 
 
 def psi_by_partner(frames: dict[str, pd.DataFrame]):
-    """The largest feature PSI per partner at each cutoff, with the alert threshold."""
-    drift = frames["drift"]
-    psi = drift[drift["metric"] == "feature_psi"] if len(drift) else drift
+    """The largest feature PSI per partner at each cutoff, with the alert threshold, over the
+    rows with enough players to be judged."""
+    psi = summary.judged_psi(frames["drift"])
     if not len(psi):
         raise ValueError("no feature drift rows")
     top = psi.groupby(["data_cutoff", "partner_id"])["value"].max().reset_index()
@@ -156,13 +168,9 @@ def psi_by_partner(frames: dict[str, pd.DataFrame]):
 
 def psi_by_feature(frames: dict[str, pd.DataFrame]):
     """PSI of every feature (rows) at every cutoff (columns) for the partner with the largest
-    PSI overall."""
-    drift = frames["drift"]
-    psi = (
-        drift[(drift["metric"] == "feature_psi") & (drift["partner_id"] != ALL)]
-        if len(drift)
-        else drift
-    )
+    PSI overall, over the rows with enough players to be judged."""
+    psi = summary.judged_psi(frames["drift"])
+    psi = psi[psi["partner_id"] != ALL] if len(psi) else psi
     if not len(psi):
         raise ValueError("no per-partner feature drift rows")
     partner = psi.sort_values("value").iloc[-1]["partner_id"]
@@ -194,18 +202,25 @@ CAPTIONS = {
         "Blue: the test ROC-AUC of the version serving at each data cutoff, measured on its own "
         "test cohorts when it was trained, with its bootstrap 95% interval. Orange: the same "
         "served versions judged prospectively, on the FTD cohort whose quick-churn label matured "
-        "at that cutoff, scored at its decision point before the outcome existed."
+        "at that cutoff, scored at its decision point before the outcome existed. Grey: the range "
+        "the AUC of one cohort of that size falls in if the version performs as in its test: "
+        "the blue interval is for all test cohorts pooled, many more players, so a single "
+        "cohort is judged against the grey bar, not the blue band."
     ),
     "fig-estimated-vs-realised": (
         "Each point is an FTD cohort over all partners: left, the ROC-AUC expected from the "
         "calibrated probabilities alone when the cohort was first scored (CBPE) against the AUC "
         "realised once its labels matured; right, the same for the quick-churn rate. The grey "
-        "band is the 0.02 tolerance of the target."
+        "band is the 0.02 tolerance of the target; the realised AUC of a cohort of n players "
+        "has a sampling sd of about 0.55 / sqrt(n) at these AUCs (0.018 at 1,000 players), so "
+        "points leave the band by chance alone on small cohorts."
     ),
     "fig-psi-by-partner": (
         "The largest population stability index over the model features of the newest cohorts, "
         "against the cohorts the serving model was trained on, per partner and over all "
-        "partners; dashed: the alert threshold (var `monitoring_psi_threshold`). Calendar "
+        "partners, over the rows with at least `monitoring_drift_min_players` players on both "
+        "sides (a PSI on a dozen players is noise); dashed: the alert threshold (var "
+        "`monitoring_psi_threshold`). Calendar "
         "features are left out: a single new cohort differs from the training cohorts by "
         "construction."
     ),
