@@ -137,6 +137,8 @@ def test_test_account_prefix_is_quoted_text(tmp_path):
         ("int_classifier__labels", "churn_inactive_months"),
         ("int_classifier__labels", "quick_churn_months"),
         ("int_classifier__features", "decision_month"),
+        ("churn_drift", "monitoring_quarantine_trailing_cutoffs"),
+        ("churn_drift", "monitoring_quarantine_min_rows"),
     ],
 )
 def test_month_count_vars_are_checked_in_every_model_that_reads_them(tmp_path, model, var):
@@ -144,4 +146,13 @@ def test_month_count_vars_are_checked_in_every_model_that_reads_them(tmp_path, m
     run = run_dbt(["compile", "--select", model], tmp_path / "work", {var: "3) or (1=1"})
     assert run.returncode != 0
     assert f"The var {var} must be a whole number at least" in run.output
+    assert "Traceback" not in run.output
+
+
+@pytest.mark.parametrize("var", ["monitoring_quarantine_ratio", "monitoring_quarantine_min_share"])
+def test_monitoring_threshold_vars_are_checked_before_they_reach_sql(tmp_path, var):
+    # churn_drift puts these thresholds into its SQL: text that is not a number must stop there.
+    run = run_dbt(["compile", "--select", "churn_drift"], tmp_path / "work", {var: "1 or true"})
+    assert run.returncode != 0
+    assert f"The var {var} must be a number" in run.output
     assert "Traceback" not in run.output

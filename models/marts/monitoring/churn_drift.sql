@@ -11,8 +11,16 @@
     on_schema_change='append_new_columns',
     full_refresh=(none if var('monitoring_erase_history') else false),
 ) }}
-{%- set trailing_cutoffs = var('monitoring_quarantine_trailing_cutoffs') | int -%}
-{%- set min_trailing_cutoffs = var('monitoring_quarantine_min_trailing_cutoffs') | int -%}
+{#- Every threshold var is checked as a number before it reaches the SQL. -#}
+{%- set trailing_cutoffs = number_var(
+    'monitoring_quarantine_trailing_cutoffs', minimum=1, integer=true) -%}
+{%- set min_trailing_cutoffs = number_var(
+    'monitoring_quarantine_min_trailing_cutoffs', minimum=0, integer=true) -%}
+{%- set quarantine_ratio = number_var('monitoring_quarantine_ratio', minimum=0) -%}
+{%- set quarantine_min_rows = number_var(
+    'monitoring_quarantine_min_rows', minimum=0, integer=true) -%}
+{%- set quarantine_min_share = number_var(
+    'monitoring_quarantine_min_share', minimum=0, maximum=1) -%}
 
 with export_window as (
 
@@ -38,11 +46,11 @@ raw_counts as (
 quarantine_counts as (
 
     select
-        coalesce(partner_id, '(missing)') as partner_id,
+        {{ partner_or_missing('partner_id') }} as partner_id,
         reason_code,
         count(*) as n_rows
     from {{ ref('dq_quarantine') }}
-    group by coalesce(partner_id, '(missing)'), reason_code
+    group by {{ partner_or_missing('partner_id') }}, reason_code
 
 ),
 
@@ -175,15 +183,15 @@ quarantine_drift as (
         cast(current_shares.n_raw_rows as bigint) as n_reference,
         current_shares.new_row_share as value,
         trailing_medians.trailing_median_share as reference_value,
-        cast({{ var('monitoring_quarantine_ratio') }} as double) as threshold,
-        current_shares.n_new_quarantined_rows >= {{ var('monitoring_quarantine_min_rows') }}
+        cast({{ quarantine_ratio }} as double) as threshold,
+        current_shares.n_new_quarantined_rows >= {{ quarantine_min_rows }}
             as has_enough_players,
         coalesce(
             trailing_medians.n_trailing_cutoffs >= {{ min_trailing_cutoffs }}
-            and current_shares.new_row_share >= {{ var('monitoring_quarantine_min_share') }}
-            and current_shares.n_new_quarantined_rows >= {{ var('monitoring_quarantine_min_rows') }}
+            and current_shares.new_row_share >= {{ quarantine_min_share }}
+            and current_shares.n_new_quarantined_rows >= {{ quarantine_min_rows }}
             and current_shares.new_row_share
-            > {{ var('monitoring_quarantine_ratio') }} * trailing_medians.trailing_median_share,
+            > {{ quarantine_ratio }} * trailing_medians.trailing_median_share,
             false
         ) as is_alert,
         cast(null as {{ dbt.type_string() }}) as reference_model_version
