@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,15 @@ def test_the_console_script_is_installed_and_lists_the_commands():
 def test_a_wrong_project_folder_is_a_sentence_and_exit_code_2(tmp_path, capsys):
     assert main(["--project-dir", str(tmp_path), "simulate", "--help"]) == 2
     assert "holds no churn dbt project" in capsys.readouterr().err
+
+
+def test_score_checks_partner_ids_with_the_pattern_dbt_uses():
+    # `churn score --partner-id` refuses early with its own sentence; it must accept exactly
+    # what the dbt var check (macro partner_id_pattern) accepts.
+    from churn.classifier.scoring import PARTNER_ID_PATTERN
+    from churn.project import project_dir
+
+    macros = (project_dir() / "macros" / "churn_vars.sql").read_text()
+    found = re.search(r"macro partner_id_pattern\(\).*?return\('([^']+)'\)", macros, re.S)
+    assert found is not None
+    assert PARTNER_ID_PATTERN.pattern == found.group(1)

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from churn.warehouse import DbtRun, run_dbt
+from churn.warehouse import ANSI, DbtRun, run_dbt
 
 HISTORY_TABLES = (
     "churn_score_history",
@@ -40,7 +40,6 @@ MONITORING_MODELS = (
 )
 MONITORING_TESTS = "path:models/marts/monitoring"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WARNED = re.compile(r"WARN \d+ (alert_[a-z_]+)")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from churn.docblocks import apply_blocks, missing_blocks
+from churn.docblocks import update_file
 from churn.project import docs_dir
 from churn.report import reports, text
 from churn.report.facts import Facts, compute_facts
@@ -98,33 +98,20 @@ def render_blocks(database: Path | str) -> dict[str, dict[str, str]]:
     }
 
 
-def _updates(database: Path | str, docs_dir: Path) -> dict[Path, tuple[str, str]]:
-    rendered = render_blocks(database)
-    updates = {}
-    for doc, blocks in rendered.items():
-        path = docs_dir / doc
-        current = path.read_text(encoding="utf-8")
-        missing = missing_blocks(current, blocks)
-        if missing:
-            raise ValueError(f"{path} lacks the generated blocks {', '.join(missing)}")
-        updates[path] = (current, apply_blocks(current, blocks))
-    return updates
+def _changed(database: Path | str, docs_dir: Path, write: bool) -> list[Path]:
+    """The doc files whose generated blocks this warehouse changes (rewritten when `write`)."""
+    return [
+        docs_dir / doc
+        for doc, blocks in render_blocks(database).items()
+        if update_file(docs_dir / doc, blocks, write=write)
+    ]
 
 
 def write_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
     """Rewrites the generated blocks; returns the files that changed."""
-    changed = []
-    for path, (current, updated) in _updates(database, docs_dir).items():
-        if updated != current:
-            path.write_text(updated, encoding="utf-8")
-            changed.append(path)
-    return changed
+    return _changed(database, docs_dir, write=True)
 
 
 def check_docs(database: Path | str, docs_dir: Path = DOCS_DIR) -> list[Path]:
     """The doc files whose generated blocks differ from what this warehouse gives."""
-    return [
-        path
-        for path, (current, updated) in _updates(database, docs_dir).items()
-        if updated != current
-    ]
+    return _changed(database, docs_dir, write=False)

@@ -17,7 +17,6 @@ import pandas as pd
 
 from churn.project import analyses_dir
 
-ANALYSES_DIR = analyses_dir()
 _REF = re.compile(r"\{\{\s*ref\(\s*(['\"])(\w+)\1\s*\)\s*\}\}")
 _JINJA = re.compile(r"\{\{|\{%|\{#")
 
@@ -46,9 +45,10 @@ class QueryResult:
         return self.frame
 
 
-def analysis_names(directory: Path = ANALYSES_DIR) -> list[str]:
+def analysis_names(directory: Path | None = None) -> list[str]:
     """Names of the analyses (file stems), sorted."""
-    return sorted(path.stem for path in directory.glob("*.sql"))
+    # The project is looked up at the call, so a --project-dir given after import counts.
+    return sorted(path.stem for path in (directory or analyses_dir()).glob("*.sql"))
 
 
 def relations(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -78,16 +78,16 @@ def compile_sql(text: str, tables: dict[str, str], name: str = "analysis") -> st
     return compiled
 
 
-def read_analysis(name: str, directory: Path = ANALYSES_DIR) -> str:
+def read_analysis(name: str, directory: Path | None = None) -> str:
     """The raw text of analyses/<name>.sql."""
-    path = directory / f"{name}.sql"
+    path = (directory or analyses_dir()) / f"{name}.sql"
     if not path.is_file():
         raise AnalysisError(f"no analysis {path}")
     return path.read_text()
 
 
 def run_analyses(
-    database: Path | str, names: list[str] | None = None, directory: Path = ANALYSES_DIR
+    database: Path | str, names: list[str] | None = None, directory: Path | None = None
 ) -> dict[str, QueryResult]:
     """Runs the analyses (all by default) read-only on the warehouse file. An analysis whose
     tables are missing or whose SQL fails gives a result with `error` set instead of raising."""
