@@ -21,7 +21,7 @@ Schema = Sequence[tuple[str, str]] | Mapping[str, str]
 # nullable counterpart (DuckDB and Spark store both the same way).
 NULLABLE = {"int64": "Int64", "bool": "boolean"}
 # The dtype of a column without rows, so that DuckDB still sees its type (text, date).
-TYPED_WHEN_EMPTY = {"object": "string", "date": pd.ArrowDtype(pa.date32())}
+TYPED_WHEN_EMPTY = {"object": pd.StringDtype(), "date": pd.ArrowDtype(pa.date32())}
 SPARK_TYPES = {
     "int64": "bigint",
     "Int64": "bigint",
@@ -73,7 +73,7 @@ def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
             # DuckDB types an object column by its values: with no row (an export whose every
             # row is quarantined) the table column would be of type NULL, which breaks contracts
             # and tests downstream. An empty column takes a dtype that carries its type.
-            return pd.Series(index=values.index, dtype=TYPED_WHEN_EMPTY[dtype])
+            return values.astype(TYPED_WHEN_EMPTY[dtype])
         if dtype == "date":
             dates = pd.to_datetime(values).dt.date.astype(object)
             # pandas-stubs has no None for `other`; None is what DuckDB reads as NULL.

@@ -112,7 +112,7 @@ def decide(
         )
     difference = (float("nan"),) * 3
     champion_auc = float("nan")
-    if champion_metrics is not None:
+    if champion_metrics is not None and champion_draws is not None:
         champion_auc = champion_metrics.roc_auc
         difference = paired_difference(metrics.roc_auc, champion_auc, draws, champion_draws)
         if not difference[2] >= 0:

@@ -163,7 +163,7 @@ class Tails:
     weight: np.ndarray  # (C, candidates)
     error_rate: np.ndarray  # (C, candidates) backtest variance of log S per squared month
     # (C, candidates) the longest horizon the backtest checked, months (inf: not known)
-    backtest_reach: np.ndarray | None = None
+    backtest_reach: np.ndarray
 
     @classmethod
     def none(cls, n: int) -> Tails:
@@ -260,9 +260,7 @@ def assemble(
     # What the backtest showed the chosen model misses by when it extrapolates, growing with
     # the months beyond the data: the error neither the fit nor the candidates account for.
     rate = np.nan_to_num(tails.error_rate[np.arange(n_curves), pick])
-    reach = np.full(n_curves, np.inf)
-    if tails.backtest_reach is not None:
-        reach = np.nan_to_num(tails.backtest_reach[np.arange(n_curves), pick], nan=np.inf)
+    reach = np.nan_to_num(tails.backtest_reach[np.arange(n_curves), pick], nan=np.inf)
     horizon = np.maximum(months[None, :] - last[:, None], 0)
     # Within the horizons the backtest checked, its error variance grows like h^2 (a hazard
     # off by a constant); beyond them it is not assumed to keep accelerating: linear in h, as
@@ -361,7 +359,8 @@ def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
     not go without extrapolation error. Filled coarse to fine; none anywhere counts 0."""
     order = {"all": 0, "partner": 1, "partition": 2}
     for key in sorted(tails, key=lambda key: order.get(key[0], 3)):
-        tail, parent = tails[key], tails.get(_parent_key(key))
+        parent_key = _parent_key(key)
+        tail, parent = tails[key], (tails.get(parent_key) if parent_key else None)
         if parent is None:
             continue
         own, inherited = tail["rate"], parent["rate"]
