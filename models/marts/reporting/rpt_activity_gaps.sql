@@ -57,7 +57,7 @@ final as (
         coalesce(closed_gaps.n_closed_gaps, 0) as n_closed_gaps,
         coalesce(open_gaps.n_open_gaps, 0) as n_open_gaps,
         coalesce(closed_gaps.gap_months, open_gaps.gap_months)
-        >= (select churn_inactive_months from export_window) as is_churn_length
+        >= (select export_window.churn_inactive_months from export_window) as is_churn_length
     from closed_gaps
     full outer join open_gaps
         on closed_gaps.gap_months = open_gaps.gap_months
