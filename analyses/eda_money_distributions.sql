@@ -1,26 +1,8 @@
 -- Deposit, handle and NGR per active player-month: centre, tails and extremes.
 with
 
-panel as (
-    select * from {{ ref('fct_player_months') }}
-    where is_active
-),
-
 amounts as (
-    select
-        'deposit' as measure,
-        total_deposit as amount
-    from panel
-    union all
-    select
-        'handle' as measure,
-        total_handle as amount
-    from panel
-    union all
-    select
-        'ngr' as measure,
-        total_ngr as amount
-    from panel
+    select * from {{ ref('rpt_player_month_amounts') }}
 ),
 
 final as (
