@@ -1,5 +1,12 @@
 {#- Every raw row that did not make it into the clean table, with what the partner sent, the reason
     code and a sentence a person can act on. -#}
+{#- The four raw dates as one text, for the reasons that quote them. -#}
+{%- set raw_dates -%}
+    coalesce(validated.raw_activity_month, '')
+    || ' / ' || coalesce(validated.raw_reg_date, '')
+    || ' / ' || coalesce(validated.raw_ftd_date, '')
+    || ' / ' || coalesce(validated.raw_qp_date, '')
+{%- endset %}
 with validated as (
 
     select * from {{ ref('int_activity__validated') }}
@@ -27,10 +34,7 @@ final as (
         case validated.reason_code
             when 'unparseable_date'
                 then 'Not a date in activity_month/reg_date/ftd_date/qp_date: '
-                    || coalesce(validated.raw_activity_month, '')
-                    || ' / ' || coalesce(validated.raw_reg_date, '')
-                    || ' / ' || coalesce(validated.raw_ftd_date, '')
-                    || ' / ' || coalesce(validated.raw_qp_date, '')
+                    || {{ raw_dates }}
             when 'unparseable_amount'
                 then 'Not a number in deposit/handle/NGR: '
                     || coalesce(validated.raw_total_deposit, '')
@@ -44,10 +48,7 @@ final as (
                     || ' is after the export month'
             when 'implausible_date'
                 then 'A date outside the plausible range in activity_month/reg_date/ftd_date/qp_date: '
-                    || coalesce(validated.raw_activity_month, '')
-                    || ' / ' || coalesce(validated.raw_reg_date, '')
-                    || ' / ' || coalesce(validated.raw_ftd_date, '')
-                    || ' / ' || coalesce(validated.raw_qp_date, '')
+                    || {{ raw_dates }}
             when 'before_data_start'
                 then 'activity_month ' || validated.raw_activity_month
                     || ' is before the data start'
