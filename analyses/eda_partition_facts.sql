@@ -57,7 +57,8 @@ partner_facts as (
         max(case when rank_largest = 1 then partner_id end) as largest_partner,
         max(case when rank_largest = 1 then share_players end) as largest_partner_share,
         max(case when rank_smallest = 1 then partner_id end) as smallest_partner,
-        max(case when rank_smallest = 1 then share_players end) as smallest_partner_share
+        max(case when rank_smallest = 1 then share_players end) as smallest_partner_share,
+        count(*) > 1 as has_several_partners
     from partners
 ),
 

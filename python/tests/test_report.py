@@ -229,3 +229,18 @@ def test_missing_tables_give_notes_not_a_crash(tmp_path: Path) -> None:
 def test_a_missing_warehouse_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["--database", str(tmp_path / "none.duckdb"), "--out", str(tmp_path)]) == 2
     assert "make build" in capsys.readouterr().err
+
+
+def test_a_stale_warehouse_leaves_the_docs_unchanged(tmp_path: Path) -> None:
+    """`--docs` on a warehouse without the reporting tables says so instead of writing notes."""
+    database = tmp_path / "empty.duckdb"
+    duckdb.connect(str(database)).close()
+    docs_dir = tmp_path / "docs"
+    docs_dir.mkdir()
+    before = {}
+    for name in docs.BLOCKS:
+        before[name] = (docs.DOCS_DIR / name).read_text(encoding="utf-8")
+        (docs_dir / name).write_text(before[name], encoding="utf-8")
+    with pytest.raises(queries.AnalysisError, match="docs were left unchanged"):
+        docs.write_docs(database, docs_dir)
+    assert {name: (docs_dir / name).read_text(encoding="utf-8") for name in docs.BLOCKS} == before

@@ -114,3 +114,23 @@ def _templates(value) -> list[str]:
     if isinstance(value, list):
         return value
     return []
+
+
+@pytest.mark.parametrize("several", [True, False])
+def test_partner_shares_are_quoted_only_when_there_are_several_partners(sample_build, several):
+    """One partner holding 100% of the players is no finding: that export gets a plain sentence."""
+    results = queries.run_analyses(sample_build.database, ["eda_partition_facts"])
+    ((n_partners,),) = sample_build.query(
+        "select count(distinct partner_id) from marts.fct_player_lifetimes"
+    )
+    assert bool(results["eda_partition_facts"].frame["has_several_partners"].iloc[0]) == (
+        n_partners > 1
+    )
+    frame = results["eda_partition_facts"].frame.assign(has_several_partners=several)
+    facts = compute_facts(
+        {"eda_partition_facts": queries.QueryResult("eda_partition_facts", frame)}
+    )
+    overview = " ".join(text.bullets(text.EDA_OVERVIEW, facts))
+    largest = frame["largest_partner"].iloc[0]
+    assert (f"The largest partner, {largest}, holds" in overview) is several
+    assert (f"The export has one partner, {largest}" in overview) is not several

@@ -18,7 +18,7 @@ from churn.docblocks import update_file
 from churn.project import docs_dir
 from churn.report import reports, text
 from churn.report.facts import Facts, compute_facts
-from churn.report.queries import QueryResult, run_analyses
+from churn.report.queries import AnalysisError, QueryResult, run_analyses
 
 DOCS_DIR = docs_dir()
 Renderer = Callable[[Mapping[str, QueryResult], Facts], str]
@@ -88,9 +88,15 @@ BLOCKS: dict[str, dict[str, Renderer]] = {
 }
 
 
-def render_blocks(database: Path | str) -> dict[str, dict[str, str]]:
-    """Every generated block's current text, by doc file and block name."""
+def render_blocks(database: Path | str, complete: bool = False) -> dict[str, dict[str, str]]:
+    """Every generated block's current text, by doc file and block name. With `complete`, an
+    analysis that cannot run (a warehouse older than the analyses, say) is an error instead of a
+    "not available" line, so a stale warehouse never overwrites the docs with notes."""
     results = run_analyses(database)
+    failed = sorted({result.error for result in results.values() if result.error})
+    if complete and failed:
+        reasons = "; ".join(failed)
+        raise AnalysisError(f"the docs were left unchanged because {reasons}: rebuild first")
     facts = compute_facts(results)
     return {
         doc: {name: render(results, facts) for name, render in blocks.items()}
@@ -102,7 +108,7 @@ def _changed(database: Path | str, docs_dir: Path, write: bool) -> list[Path]:
     """The doc files whose generated blocks this warehouse changes (rewritten when `write`)."""
     return [
         docs_dir / doc
-        for doc, blocks in render_blocks(database).items()
+        for doc, blocks in render_blocks(database, complete=write).items()
         if update_file(docs_dir / doc, blocks, write=write)
     ]
 

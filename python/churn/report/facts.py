@@ -185,6 +185,20 @@ SOURCES: list[OneRow | Keyed] = [
 
 SENTENCES = [
     Sentence(
+        "partner_shares_sentence",
+        "has_several_partners",
+        "The largest partner, {largest_partner}, holds {largest_partner_share:.0%} of the players; "
+        "the smallest, {smallest_partner}, {smallest_partner_share:.1%}.",
+        "The export has one partner, {largest_partner}: the comparisons below are between its "
+        "states.",
+    ),
+    Sentence(
+        "largest_partner_clause",
+        "has_several_partners",
+        "the largest partner, {largest_partner}, holds {largest_partner_share:.0%} of them",
+        "all of them are {largest_partner}'s",
+    ),
+    Sentence(
         "hazard_verdict",
         "is_hazard_falling",
         "The hazard falls with tenure, so a constant-churn (geometric) model is wrong; the tail "

@@ -18,8 +18,7 @@ EDA_OVERVIEW = [
     "{smallest_partition_players:,} players ({smallest_partition}) to "
     "{largest_partition_players:,} ({largest_partition}), median {median_partition_players:,.0f}; "
     "{n_partitions_under_500} have fewer than 500 players.",
-    "Partners are very unequal: {largest_partner} holds {largest_partner_share:.0%} of the "
-    "players, {smallest_partner} {smallest_partner_share:.1%}.",
+    "{partner_shares_sentence}",
     "The book grows: {active_first_year_mean:,.0f} active players a month on "
     "average in the first year of data, {active_last_year_mean:,.0f} in the last; FTDs went from "
     "{ftds_first_year_mean:,.0f} to {ftds_last_year_mean:,.0f} a month (peak {peak_ftds:,} in "
@@ -266,8 +265,7 @@ CAPTIONS = {
     "fig-monthly-volumes": "Look at the growth as partners enter states and at the yearly FTD "
     "rhythm (peak in {peak_ftd_calendar_month}, low in {low_ftd_calendar_month}).",
     "fig-state-volumes": "Partition sizes range from {smallest_partition_players:,} to "
-    "{largest_partition_players:,} players; the largest partner, {largest_partner}, holds "
-    "{largest_partner_share:.0%} of them.",
+    "{largest_partition_players:,} players; {largest_partner_clause}.",
     "fig-cohort-retention": "Read a row left to right: {retention_1:.0%} of a cohort is active in "
     "month 1 and {retention_12:.0%} in month 12; the grey lower-right triangle is not observed yet "
     "(censoring).",
