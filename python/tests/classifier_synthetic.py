@@ -47,12 +47,6 @@ def synthetic_features(n_players: int = 3000, seed: int = 0) -> pd.DataFrame:
         }
     )
     frame["ftd_calendar_month"] = frame["ftd_month"].dt.month
-    first_ftd = frame.groupby("geo")["ftd_month"].transform("min")
-    frame["months_since_market_open"] = (
-        (frame["ftd_month"].dt.year - first_ftd.dt.year) * 12
-        + frame["ftd_month"].dt.month
-        - first_ftd.dt.month
-    ).clip(upper=12)
     frame["handle_per_deposit"] = frame["decision_handle"] / frame["decision_deposit"]
     frame["ngr_per_handle"] = frame["decision_ngr"] / frame["decision_handle"].where(handle > 0)
     frame["ngr_per_deposit"] = frame["decision_ngr"] / frame["decision_deposit"]

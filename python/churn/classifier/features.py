@@ -4,9 +4,8 @@ The raw columns are those of `intermediate.int_classifier__features` (built in S
 <= the decision month only). `prepare` adds what is pure arithmetic on one row: the partition key,
 signed logs of money and day counts, cyclic terms of the calendar month, a placeholder for a
 missing tracker. No feature measures calendar time itself (such as months since a state's launch):
-it would act as a trend and extrapolate beyond the training cohorts; the market's age enters
-capped at 12 months (`months_since_market_open`), what launch cohorts share. It lives in the
-package, not in the saved model, so an artifact holds only scikit-learn objects.
+it would act as a trend and extrapolate beyond the training cohorts. It lives in the package,
+not in the saved model, so an artifact holds only scikit-learn objects.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ FEATURE_SCHEMA: dict[str, str] = {
     "ben_login_id": "category",
     "tracker_id": "category",
     "ftd_calendar_month": "integer",
-    "months_since_market_open": "integer",
     "reg_to_ftd_days": "integer",
     "days_to_decision": "integer",
     "has_first_bet": "boolean",
@@ -51,7 +49,6 @@ NUMERIC_INPUTS = [
     "has_first_bet",
     "log_ftd_to_first_bet_days",
     "decision_active_months",
-    "months_since_market_open",
     "season_sin",
     "season_cos",
 ]
@@ -75,7 +72,6 @@ PASSED = [
     "ngr_per_deposit",
     "days_to_decision",
     "decision_active_months",
-    "months_since_market_open",
 ]
 
 

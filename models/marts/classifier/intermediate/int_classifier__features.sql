@@ -5,11 +5,7 @@
     Left-truncated players (FTD before the data window) are not scored: their decision point
     precedes the data. Players whose decision window is not yet complete at the export month are
     not scored either. No feature measures calendar time (months since a state's launch acted as a
-    trend and over-predicted recent cohorts); the calendar month enters as a season. The age of
-    the market is kept, capped: months from the state's first FTD (left-truncated players
-    included) to the player's, at most 12, so a state that launched after the train cohorts gets
-    what launch cohorts in other states showed, and no trend beyond its first year. -#}
-{%- set market_age_cap = 12 -%}
+    trend and over-predicted recent cohorts); the calendar month enters as a season. -#}
 {%- set decision_month = number_var('decision_month', minimum=0, integer=true) -%}
 
 with players as (
@@ -17,17 +13,6 @@ with players as (
     select * from {{ ref('int_players') }}
     where not is_ftd_after_export_month
         and not is_left_truncated
-
-),
-
-market_open as (
-
-    select
-        geo,
-        min(ftd_month) as market_open_month
-    from {{ ref('int_players') }}
-    where not is_ftd_after_export_month
-    group by geo
 
 ),
 
@@ -84,8 +69,6 @@ final as (
         decision_window.tracker_id,
         cast({{ dbt.datediff(dbt.date_trunc('year', 'decision_window.ftd_month'),
             'decision_window.ftd_month', 'month') }} + 1 as integer) as ftd_calendar_month,
-        cast(least({{ market_age_cap }}, {{ dbt.datediff('market_open.market_open_month',
-            'decision_window.ftd_month', 'month') }}) as integer) as months_since_market_open,
         cast(
             {{ dbt.datediff('decision_window.reg_date', 'decision_window.ftd_date', 'day') }}
             as integer
@@ -116,8 +99,6 @@ final as (
     from decision_window
     left join window_money
         on decision_window.player_id = window_money.player_id
-    inner join market_open
-        on decision_window.geo = market_open.geo
 
 )
 
