@@ -19,6 +19,8 @@ from churn.survival.selection import (
     effective_life_tables,
     fit_candidates,
     fit_tail_models,
+    log_error_model,
+    realised_log_noise,
 )
 from scipy.optimize import minimize
 from test_survival_pipeline import group_frame
@@ -206,3 +208,25 @@ def test_float_noise_in_the_inputs_does_not_change_the_choice():
         chosen,
         perturbed[perturbed["is_chosen"].astype(bool)][["geo", "model"]].reset_index(drop=True),
     )
+
+
+def test_the_backtest_error_model_recovers_a_floor_and_a_rate_and_never_goes_negative():
+    h = np.tile(np.arange(1.0, 25.0), 3)
+    group = np.repeat([0, 1, 2], 24)
+    # Group 0: exactly 0.02 + 1e-4 h^2; group 1: errors that shrink with h (a negative rate
+    # fits best), so the floor alone; group 2: noise taken off below zero, so nothing.
+    squared = np.where(group == 0, 0.02 + 1e-4 * h**2, np.where(group == 1, 0.05 - 1e-3 * h, -0.01))
+    floor, rate = log_error_model(group, squared, h, 4)
+    np.testing.assert_allclose(floor[:3], [0.02, squared[group == 1].mean(), 0.0], atol=1e-12)
+    np.testing.assert_allclose(rate[:3], [1e-4, 0.0, 0.0], atol=1e-12)
+    assert np.isnan(floor[3]) and np.isnan(rate[3])  # no scored month
+
+
+def test_the_checks_own_noise_is_the_realised_greenwood_beyond_the_cutoff():
+    holdout = pd.DataFrame(
+        {"index": [0, 0, 0, 1], "n_at_risk": [100, 80, 50, 10], "n_events": [20, 30, 0, 10]}
+    )
+    beyond = np.array([False, True, True, True])
+    noise = realised_log_noise(holdout, beyond)
+    # Month 1 is the cutoff's data; a month without events or with everyone out adds nothing.
+    np.testing.assert_allclose(noise, [0.0, 30 / (80 * 50), 30 / (80 * 50), 0.0])

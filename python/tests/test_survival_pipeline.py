@@ -272,3 +272,20 @@ def test_backtest_curves_compare_prediction_and_realisation():
     assert observed["month_number"].max() == 24
     tail = backtest[backtest["is_extrapolated"]]
     assert (tail["predicted_survival"] - tail["realised_survival"]).abs().max() < 0.03
+
+
+def test_the_backtest_floor_adds_a_constant_from_the_first_month_beyond_the_data():
+    rows = curve_rows(24)
+    none = assemble_curves(rows, pd.DataFrame([fit_row("sbg", SBG, True, 1.0, None)]))
+    floored = {
+        **fit_row("sbg", SBG, True, 1.0, None),
+        "backtest_log_error_rate": 1e-3,
+        "backtest_log_error_floor": 0.02,
+    }
+    curve = assemble_curves(rows, pd.DataFrame([floored]))
+    tail = curve["is_extrapolated"].to_numpy()
+    h = np.arange(25, 61) - 24
+    added = log_sd(curve)[tail] ** 2 - log_sd(none)[24] ** 2
+    np.testing.assert_allclose(added, 0.02 + 1e-3 * h**2, rtol=1e-6)
+    # The observed months keep their band.
+    np.testing.assert_allclose(log_sd(curve)[~tail], log_sd(none)[~tail])

@@ -25,6 +25,8 @@ CANDIDATES: tuple[str, ...] = ("sbg", "weibull", "loglogistic", "bdw")
 Z_95 = float(norm.ppf(0.975))
 MAX_MONTH = 60
 MAX_PARAMS = 3
+# A group's backtest error is set beside its parent's at this many months beyond the data.
+COMPARED_HORIZON = 12
 PARENT_LEVEL = {"partition": "partner", "partner": "all", "all": None}
 
 CURVE_SCHEMA: tuple[tuple[str, str], ...] = (
@@ -162,6 +164,7 @@ class Tails:
     covariance: np.ndarray  # (C, candidates, MAX_PARAMS, MAX_PARAMS)
     weight: np.ndarray  # (C, candidates)
     error_rate: np.ndarray  # (C, candidates) backtest variance of log S per squared month
+    error_floor: np.ndarray  # (C, candidates) backtest variance of log S from the first month
     # (C, candidates) the longest horizon the backtest checked, months (inf: not known)
     backtest_reach: np.ndarray
 
@@ -173,6 +176,7 @@ class Tails:
             np.full(n, "none", dtype=object),
             np.full((n, len(CANDIDATES), MAX_PARAMS), np.nan),
             np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
+            np.zeros((n, len(CANDIDATES))),
             np.zeros((n, len(CANDIDATES))),
             np.zeros((n, len(CANDIDATES))),
             np.full((n, len(CANDIDATES)), np.inf),
@@ -257,16 +261,20 @@ def assemble(
     spread = np.nan_to_num(ratios - chosen_ratio[:, None, :]) ** 2 + variances
     mixed = np.einsum("ck,ckm->cm", np.nan_to_num(tails.weight), spread)
     weighted = np.nan_to_num(tails.weight).sum(axis=1) > 0
-    # What the backtest showed the chosen model misses by when it extrapolates, growing with
-    # the months beyond the data: the error neither the fit nor the candidates account for.
+    # What the backtest showed the chosen model misses by when it extrapolates, a constant
+    # plus a part growing with the months beyond the data: the error neither the fit nor the
+    # candidates account for.
     rate = np.nan_to_num(tails.error_rate[np.arange(n_curves), pick])
+    floor = np.nan_to_num(tails.error_floor[np.arange(n_curves), pick])
     reach = np.nan_to_num(tails.backtest_reach[np.arange(n_curves), pick], nan=np.inf)
     horizon = np.maximum(months[None, :] - last[:, None], 0)
     # Within the horizons the backtest checked, its error variance grows like h^2 (a hazard
     # off by a constant); beyond them it is not assumed to keep accelerating: linear in h, as
     # a random walk of the hazard error would (continuous at the reach).
     growth = horizon * np.minimum(horizon, reach[:, None])
-    tail_var = np.where(weighted[:, None], mixed, chosen_var) + rate[:, None] * growth
+    model_var = np.where(weighted[:, None], mixed, chosen_var)
+    backtest_var = floor[:, None] * (horizon > 0) + rate[:, None] * growth
+    tail_var = model_var + backtest_var
 
     fill = is_extrapolated & has_tail[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -311,6 +319,7 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
         cov = np.zeros((len(CANDIDATES), MAX_PARAMS, MAX_PARAMS))
         weight = np.zeros(len(CANDIDATES))
         rate = np.full(len(CANDIDATES), np.nan)
+        floor = np.full(len(CANDIDATES), np.nan)
         reach = np.full(len(CANDIDATES), np.nan)
         cutoff: list[dict] = [{} for _ in CANDIDATES]
         chosen = -1
@@ -331,6 +340,7 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
                     )
                 weight[k] = float(np.nan_to_num(fit.get("choice_weight", 0.0)))
                 rate[k] = float(fit.get("backtest_log_error_rate", np.nan))
+                floor[k] = float(np.nan_to_num(fit.get("backtest_log_error_floor", 0.0)))
                 cutoff[k] = json.loads(fit.get("cutoff_params") or "{}")
                 if np.isfinite(rate[k]) and cutoff[k]:
                     reach[k] = max(int(offset) for offset in cutoff[k])
@@ -342,6 +352,7 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
             "covariance": cov,
             "weight": weight,
             "rate": rate,
+            "floor": floor,
             "reach": reach,
             "cutoff": cutoff,
         }
@@ -354,18 +365,19 @@ def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
     place. A group's own rate mixes how far the tail model misses with the sampling noise of
     its check (the realised Kaplan-Meier of its own few players), which only inflates it; the
     parent's backtest, on more players, measures the miss more cleanly: a group takes the
-    smaller of its own and its parent's rate, and a group too young for a backtest of its own
-    (no earlier cutoff with months to check) its parent's, so that exactly the longest tails do
-    not go without extrapolation error. Filled coarse to fine; none anywhere counts 0."""
+    smaller of its own and its parent's error (floor + rate x h^2 at h = COMPARED_HORIZON), and
+    a group too young for a backtest of its own (no earlier cutoff with months to check) its
+    parent's, so that exactly the longest tails do not go without extrapolation error. Filled
+    coarse to fine; none anywhere counts 0."""
     order = {"all": 0, "partner": 1, "partition": 2}
     for key in sorted(tails, key=lambda key: order.get(key[0], 3)):
         parent_key = _parent_key(key)
         tail, parent = tails[key], (tails.get(parent_key) if parent_key else None)
         if parent is None:
             continue
-        own, inherited = tail["rate"], parent["rate"]
+        own, inherited = (t["floor"] + t["rate"] * COMPARED_HORIZON**2 for t in (tail, parent))
         take = np.isfinite(inherited) & ~(own <= inherited)  # NaN own: take the parent's
-        for name in ("rate", "reach"):
+        for name in ("rate", "floor", "reach"):
             tail[name] = np.where(take, parent[name], tail[name])
 
 
@@ -413,7 +425,7 @@ def _curve_tails(fits: pd.DataFrame):
                 tail["weight"],
                 tail["rate"],
             )
-            out.backtest_reach[i] = tail["reach"]
+            out.error_floor[i], out.backtest_reach[i] = tail["floor"], tail["reach"]
         return out
 
     return tails_for
@@ -478,6 +490,7 @@ _FIT_COLUMNS = [
     "cutoff_params",
     "choice_weight",
     "backtest_log_error_rate",
+    "backtest_log_error_floor",
     "is_chosen",
 ]
 # Without them a tail band has only the anchor's variance (e.g. fits rebuilt by hand).
@@ -486,6 +499,7 @@ _OPTIONAL_FIT_COLUMNS = (
     "cutoff_params",
     "choice_weight",
     "backtest_log_error_rate",
+    "backtest_log_error_floor",
 )
 
 

@@ -56,6 +56,7 @@ FITS_SCHEMA: tuple[tuple[str, str], ...] = (
     ("backtest_rmse", "float64"),
     ("n_backtest_months", "Int64"),
     ("backtest_log_error_rate", "float64"),
+    ("backtest_log_error_floor", "float64"),
     ("choice_weight", "float64"),
     ("is_chosen", "boolean"),
     ("choice_reason", "object"),
@@ -233,6 +234,46 @@ def choice_weights(table: pd.DataFrame) -> np.ndarray:
     return np.where(total > 0, weights / np.where(total > 0, total, 1.0), weights)
 
 
+def realised_log_noise(holdout: pd.DataFrame, beyond: np.ndarray) -> np.ndarray:
+    """Per holdout row (sorted by fit row `index`, then month), the Greenwood variance of the
+    realised Kaplan-Meier's log from the cutoff's last month to this one: the part of a squared
+    backtest error that is the check's own sampling noise, not the tail's miss (the curves are
+    judged against what the players' covariates imply, not against these players' fates)."""
+    n = holdout["n_at_risk"].to_numpy(float)
+    d = holdout["n_events"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(beyond & (n > d) & (d > 0), d / (n * (n - d)), 0.0)
+    return pd.Series(term).groupby(holdout["index"].to_numpy()).cumsum().to_numpy()
+
+
+def log_error_model(
+    group: np.ndarray, squared_error: np.ndarray, horizon: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (0..n_groups-1), the backtest's squared log errors as floor + rate x h^2 (least
+    squares, both >= 0; NaN where the group has no scored month). `squared_error` may already
+    have the check's own noise taken off (then a row can be negative; the fit stays >= 0).
+
+    The floor is what the tail misses by from its first month on (the anchor and the realised
+    curve's own noise), the rate how fast a hazard that is off by a constant adds to it. A rate
+    alone (sum e^2 / sum h^2) charged the short horizons' constant to h^2, so the far bands came
+    out about twice as wide as the errors."""
+    count = np.bincount(group, minlength=n_groups).astype(float)
+    h2 = horizon.astype(float) ** 2
+    s2, s4 = (np.bincount(group, h2**k, n_groups) for k in (1, 2))
+    y, yh = (np.bincount(group, squared_error * h2**k, n_groups) for k in (0, 1))
+    det = count * s4 - s2**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor = (y * s4 - s2 * yh) / det
+        rate = (count * yh - s2 * y) / det
+        # One horizon only, or a negative part: the best fit with that part at 0.
+        only_floor = ~(det > 1e-9 * count * s4) | (rate < 0)
+        only_rate = ~only_floor & (floor < 0)
+        floor = np.maximum(np.where(only_floor, y / count, np.where(only_rate, 0.0, floor)), 0.0)
+        rate = np.maximum(np.where(only_floor, 0.0, np.where(only_rate, yh / s4, rate)), 0.0)
+    missing = count == 0
+    return np.where(missing, np.nan, floor), np.where(missing, np.nan, rate)
+
+
 def fit_tail_models(
     fit_inputs, min_events: int = MIN_EVENTS, models: tuple[str, ...] = DEFAULT_MODELS
 ) -> pd.DataFrame:
@@ -281,10 +322,13 @@ def fit_tail_models(
     anchor = np.cumprod(step, axis=1)[np.arange(len(fit_rows)), np.maximum(last_month, 1) - 1]
     holdout = frame[(frame["role"] == "holdout") & (frame["cutoff_offset_months"] > 0)]
     scored = fit_rows.reset_index().merge(holdout, on=[*GROUP_KEYS, "cutoff_offset_months"])
+    scored = scored.sort_values(["index", "month_number"], kind="stable")
     scored_row = scored["index"].to_numpy()
     scored_month = scored["month_number"].to_numpy(float)
-    keep = (scored_month > last_month[scored_row]) & np.isfinite(scored["survival"].to_numpy(float))
-    scored_row, scored_month = scored_row[keep], scored_month[keep]
+    beyond = scored_month > last_month[scored_row]
+    noise = realised_log_noise(scored, beyond)
+    keep = beyond & np.isfinite(scored["survival"].to_numpy(float))
+    scored_row, scored_month, noise = scored_row[keep], scored_month[keep], noise[keep]
     realised = scored["survival"].to_numpy(float)[keep]
     errors = {}
     for name, fit in fits.items():
@@ -305,7 +349,7 @@ def fit_tail_models(
             scored_row[valid],
             error[valid],
             scored_row[positive],
-            log_error[positive] ** 2,
+            log_error[positive] ** 2 - noise[positive],
             horizon[positive],
         )
 
@@ -319,12 +363,10 @@ def fit_tail_models(
         abs_sum = np.bincount(row_group, np.abs(errors[name][1]), len(groups))
         sq_sum = np.bincount(row_group, errors[name][1] ** 2, len(groups))
         count = np.bincount(row_group, minlength=len(groups))
-        # Extrapolation error that grows with the horizon h (months beyond the cutoff's data):
-        # a hazard that is off by a constant makes the log error grow like h, so its variance
-        # like h^2; rate = sum e^2 / sum h^2 over the backtest, for the tail band.
-        log_group = group_of[errors[name][2]]
-        log_sq = np.bincount(log_group, errors[name][3], len(groups))
-        log_h = np.bincount(log_group, errors[name][4] ** 2, len(groups))
+        # The extrapolation error of log S, a constant plus a part growing with the horizon h.
+        floor, rate = log_error_model(
+            group_of[errors[name][2]], errors[name][3], errors[name][4], len(groups)
+        )
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
         cutoff_params: list[dict[str, object]] = [{} for _ in range(len(groups))]
@@ -357,7 +399,8 @@ def fit_tail_models(
                     "backtest_mae": abs_sum[g] / count[g] if count[g] else np.nan,
                     "backtest_rmse": math.sqrt(sq_sum[g] / count[g]) if count[g] else np.nan,
                     "n_backtest_months": int(count[g]),
-                    "backtest_log_error_rate": log_sq[g] / log_h[g] if log_h[g] > 0 else np.nan,
+                    "backtest_log_error_rate": rate[g],
+                    "backtest_log_error_floor": floor[g],
                 }
             )
     candidates = pd.DataFrame(out)
