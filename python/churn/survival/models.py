@@ -46,12 +46,16 @@ def _trigamma(z: np.ndarray) -> np.ndarray:
     asymptotic series (relative error below 1e-13); several times faster than scipy's zeta."""
     x = np.array(z, dtype=float)
     total = np.zeros_like(x)
+    # The recurrence runs on the small arguments only (gathered once): most cells have none.
+    small = np.flatnonzero(x < _TRIGAMMA_MIN)
+    x_small, total_small = x[small], total[small]
     for _ in range(int(_TRIGAMMA_MIN)):
-        small = x < _TRIGAMMA_MIN
-        if not small.any():
+        below = x_small < _TRIGAMMA_MIN
+        if not below.any():
             break
-        total[small] += 1.0 / (x[small] * x[small])
-        x[small] += 1.0
+        total_small = np.where(below, total_small + 1.0 / (x_small * x_small), total_small)
+        x_small = np.where(below, x_small + 1.0, x_small)
+    x[small], total[small] = x_small, total_small
     xi = 1.0 / x
     xi2 = xi * xi
     series = xi2 * (1 / 6 - xi2 * (1 / 30 - xi2 * (1 / 42 - xi2 * (1 / 30 - xi2 * 5 / 66))))
