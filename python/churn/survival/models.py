@@ -66,14 +66,17 @@ def _lgamma_diff(z: np.ndarray, delta: np.ndarray) -> np.ndarray:
     """lgamma(z + delta) - lgamma(z) for z > 0, delta >= 0, without cancellation at large z."""
     z, delta = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(delta, dtype=float))
     big = z >= _STIRLING_MIN
-    zb = np.where(big, z, _STIRLING_MIN)
-    stirling = (
-        (zb - 0.5) * np.log1p(delta / zb)
-        + delta * (np.log(zb + delta) - 1.0)
-        + (_stirling_tail(zb + delta) - _stirling_tail(zb))
+    out = np.empty(z.shape)
+    # Each form is evaluated only where it is used.
+    zb, db = z[big], delta[big]
+    out[big] = (
+        (zb - 0.5) * np.log1p(db / zb)
+        + db * (np.log(zb + db) - 1.0)
+        + (_stirling_tail(zb + db) - _stirling_tail(zb))
     )
-    direct = gammaln(z + delta) - gammaln(z)
-    return np.where(big, stirling, direct)
+    small = ~big
+    out[small] = gammaln(z[small] + delta[small]) - gammaln(z[small])
+    return out
 
 
 def _log_beta_ratio(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
