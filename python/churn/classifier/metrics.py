@@ -63,20 +63,29 @@ def _ranked_counts(
     return positive, negative
 
 
-def _roc_auc(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """ROC-AUC from _ranked_counts (ties count one half); NaN if a class is absent."""
+def _roc_auc(
+    positive: np.ndarray, negative: np.ndarray, negatives_so_far: np.ndarray | None = None
+) -> np.ndarray:
+    """ROC-AUC from _ranked_counts (ties count one half); NaN if a class is absent.
+    `negatives_so_far`, the running sum of `negative`, when the caller has it."""
+    if negatives_so_far is None:
+        negatives_so_far = np.cumsum(negative, axis=-1)
     # Negatives with a strictly lower score than each group: those in later (lower-score) groups.
-    negatives_below = negative.sum(axis=-1, keepdims=True) - np.cumsum(negative, axis=-1)
+    negatives_below = negative.sum(axis=-1, keepdims=True) - negatives_so_far
     concordant = (positive * (negatives_below + 0.5 * negative)).sum(axis=-1)
     total = positive.sum(axis=-1) * negative.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, concordant / np.where(total > 0, total, 1), np.nan)
 
 
-def _average_precision(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+def _average_precision(
+    positive: np.ndarray, negative: np.ndarray, negatives_so_far: np.ndarray | None = None
+) -> np.ndarray:
     """Average precision from _ranked_counts (the precision-recall step curve's area)."""
+    if negatives_so_far is None:
+        negatives_so_far = np.cumsum(negative, axis=-1)
     true_positives = np.cumsum(positive, axis=-1)
-    flagged = true_positives + np.cumsum(negative, axis=-1)
+    flagged = true_positives + negatives_so_far
     total_positive = positive.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(flagged > 0, true_positives / np.where(flagged > 0, flagged, 1), 0)
@@ -246,8 +255,9 @@ def evaluate_slice(
             chunk = np.asarray(weights[start : start + block], dtype=float)
             # One sort and one set of per-score counts serve both bootstrap metrics.
             counts = _ranked_counts(y, p, chunk, ranking)
-            auc_draws.append(_roc_auc(*counts))
-            ap_draws.append(_average_precision(*counts))
+            negatives_so_far = np.cumsum(counts[1], axis=-1)
+            auc_draws.append(_roc_auc(*counts, negatives_so_far))
+            ap_draws.append(_average_precision(*counts, negatives_so_far))
         draws = np.concatenate(auc_draws)
         auc_interval = percentile_interval(draws)
         ap_interval = percentile_interval(np.concatenate(ap_draws))
