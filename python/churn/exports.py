@@ -28,6 +28,7 @@ DEFAULT_EXPORT_ROOT = "warehouse/exports"
 VERSIONS = ".versions"
 FILE_TEMPLATE = "part-{i}.parquet"
 BATCH_ROWS = 100_000
+MAX_PARTITIONS = 1 << 20  # partner x geo folders one export may write
 MANIFEST_SCHEMA = (
     ("partner_id", "object"),
     ("geo", "object"),
@@ -74,6 +75,8 @@ def write_partitioned(
         use_threads=False,
         file_visitor=record,
         create_dir=True,
+        # pyarrow refuses more than 1,024 partitions by default; production has ~2,000.
+        max_partitions=MAX_PARTITIONS,
     )
     staging.mkdir(parents=True, exist_ok=True)
     # Complete: only now does the folder get the name the link may point at.

@@ -146,3 +146,11 @@ def test_a_fresh_clone_needs_no_warehouse_or_exports_folder(tmp_path):
     assert run.ok, run.output[-2000:]
     assert (fresh / "warehouse" / "churn.duckdb").is_file()
     assert (fresh / "warehouse" / "exports").is_dir()
+
+
+def test_more_partitions_than_pyarrows_default_limit_are_written(tmp_path):
+    # pyarrow refuses more than 1,024 partitions unless told; production has about 2,000.
+    partitions = {(f"P{p:03d}", f"S{s:02d}"): 1 for p in range(45) for s in range(25)}
+    manifest = write_partitioned(rows(partitions), "scores", root=tmp_path)
+    assert len(manifest) == len(partitions) == 1125
+    assert len(read_back_duckdb(tmp_path / "scores")) == 1125

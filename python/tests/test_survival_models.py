@@ -288,3 +288,33 @@ def test_a_subset_of_rows_keeps_each_rows_log_likelihood(name):
     np.testing.assert_array_equal(
         subset.log_likelihood(model, params[keep]), direct.log_likelihood(model, params[keep])
     )
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_analytic_derivatives_equal_finite_differences(name):
+    # The optimiser's gradient and Hessian are analytic; central differences of the objective
+    # (the fitter's former method, O(step^2) on the diagonal, O(step) off it) must agree.
+    from churn.survival.models import _Cells, _derivatives, _difference_derivatives
+
+    rng = np.random.default_rng(11)
+    at_risk = np.where(rng.random((6, 30)) < 0.8, rng.integers(1, 5000, (6, 30)), 0).astype(float)
+    events = np.floor(at_risk * rng.random((6, 30)) * 0.3)
+    cells = _Cells.from_dense(at_risk, events)
+    scale = 1.0 / at_risk.sum(axis=1)
+    x = np.log(np.array(PARAMS[name])) + rng.normal(0.0, 0.5, (6, len(PARAMS[name])))
+    if name in ("sbg", "bdw"):
+        x[0, :2] = np.log([3e5, 9e5])  # far along the ridge to the homogeneous limit
+    value, gradient, hessian = _derivatives(MODELS[name](), x, cells, scale)
+    reference = _difference_derivatives(MODELS[name](), x, cells, scale)
+    np.testing.assert_array_equal(value, reference[0])
+    np.testing.assert_allclose(gradient, reference[1], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(hessian, reference[2], rtol=0, atol=5e-4)
+    assert np.abs(gradient).max() > 1e-2 and np.abs(hessian).max() > 1e-2
+
+
+def test_trigamma_equals_scipys_polygamma():
+    from churn.survival.models import _trigamma
+    from scipy.special import polygamma
+
+    z = np.concatenate([np.logspace(-4, 7, 500), np.linspace(0.5, 30.0, 500)])
+    np.testing.assert_allclose(_trigamma(z), polygamma(1, z), rtol=1e-12)

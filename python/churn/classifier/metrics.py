@@ -32,15 +32,30 @@ def _as_arrays(labels, scores) -> tuple[np.ndarray, np.ndarray]:
     return y, p
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """Players by score descending (stable) and where each run of equal scores starts: one sort
+    that every rank metric of a slice shares."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    is_positive: np.ndarray  # label of each player in `order`
+
+    @classmethod
+    def of(cls, y: np.ndarray, p: np.ndarray) -> _Ranking:
+        order = np.argsort(-p, kind="mergesort")
+        sorted_p = p[order]
+        starts = np.flatnonzero(np.r_[True, sorted_p[1:] != sorted_p[:-1]])
+        return cls(order, starts, y[order] == 1)
+
+
 def _ranked_counts(
-    y: np.ndarray, p: np.ndarray, weights: np.ndarray
+    y: np.ndarray, p: np.ndarray, weights: np.ndarray, ranking: _Ranking | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positive and negative weight per distinct score, scores descending: shape (..., n_groups)."""
-    order = np.argsort(-p, kind="mergesort")
-    sorted_p = p[order]
-    starts = np.flatnonzero(np.r_[True, sorted_p[1:] != sorted_p[:-1]])
-    w = weights[..., order]
-    is_positive = y[order] == 1
+    ranking = _Ranking.of(y, p) if ranking is None else ranking
+    starts, is_positive = ranking.starts, ranking.is_positive
+    w = weights[..., ranking.order]
     if len(starts) == len(p):  # no ties: every player is a group of one
         return np.where(is_positive, w, 0), np.where(is_positive, 0, w)
     positive = np.add.reduceat(np.where(is_positive, w, 0), starts, axis=-1)
@@ -48,20 +63,29 @@ def _ranked_counts(
     return positive, negative
 
 
-def _roc_auc(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """ROC-AUC from _ranked_counts (ties count one half); NaN if a class is absent."""
+def _roc_auc(
+    positive: np.ndarray, negative: np.ndarray, negatives_so_far: np.ndarray | None = None
+) -> np.ndarray:
+    """ROC-AUC from _ranked_counts (ties count one half); NaN if a class is absent.
+    `negatives_so_far`, the running sum of `negative`, when the caller has it."""
+    if negatives_so_far is None:
+        negatives_so_far = np.cumsum(negative, axis=-1)
     # Negatives with a strictly lower score than each group: those in later (lower-score) groups.
-    negatives_below = negative.sum(axis=-1, keepdims=True) - np.cumsum(negative, axis=-1)
+    negatives_below = negative.sum(axis=-1, keepdims=True) - negatives_so_far
     concordant = (positive * (negatives_below + 0.5 * negative)).sum(axis=-1)
     total = positive.sum(axis=-1) * negative.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, concordant / np.where(total > 0, total, 1), np.nan)
 
 
-def _average_precision(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+def _average_precision(
+    positive: np.ndarray, negative: np.ndarray, negatives_so_far: np.ndarray | None = None
+) -> np.ndarray:
     """Average precision from _ranked_counts (the precision-recall step curve's area)."""
+    if negatives_so_far is None:
+        negatives_so_far = np.cumsum(negative, axis=-1)
     true_positives = np.cumsum(positive, axis=-1)
-    flagged = true_positives + np.cumsum(negative, axis=-1)
+    flagged = true_positives + negatives_so_far
     total_positive = positive.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(flagged > 0, true_positives / np.where(flagged > 0, flagged, 1), 0)
@@ -173,14 +197,15 @@ def log_loss(labels, scores) -> float:
     )
 
 
-def top_decile(labels, scores) -> tuple[float, float]:
+def top_decile(labels, scores, order: np.ndarray | None = None) -> tuple[float, float]:
     """Lift and capture of the 10% highest scores: (their quick-churn rate / base rate, share of all
-    quick churners among them). Ties at the cut are broken by position, deterministically."""
+    quick churners among them). Ties at the cut are broken by position, deterministically;
+    `order`, the players by score descending (stable) when the caller has it."""
     y, p = _as_arrays(labels, scores)
     n_top = int(np.ceil(0.1 * len(y)))
     if not n_top or y.sum() == 0:
         return float("nan"), float("nan")
-    top = np.argsort(-p, kind="mergesort")[:n_top]
+    top = (np.argsort(-p, kind="mergesort") if order is None else order)[:n_top]
     caught = y[top].sum()
     return float(caught / n_top / y.mean()), float(caught / y.sum())
 
@@ -218,6 +243,7 @@ def evaluate_slice(
     `weights` (bootstrap_weights; None or zero rows: no intervals)."""
     y, p = _as_arrays(labels, scores)
     n = len(y)
+    ranking = _Ranking.of(y, p)
     draws = np.full(0, np.nan)
     auc_interval = ap_interval = (float("nan"), float("nan"))
     if weights is not None and len(weights):
@@ -228,23 +254,25 @@ def evaluate_slice(
         for start in range(0, len(weights), block):
             chunk = np.asarray(weights[start : start + block], dtype=float)
             # One sort and one set of per-score counts serve both bootstrap metrics.
-            counts = _ranked_counts(y, p, chunk)
-            auc_draws.append(_roc_auc(*counts))
-            ap_draws.append(_average_precision(*counts))
+            counts = _ranked_counts(y, p, chunk, ranking)
+            negatives_so_far = np.cumsum(counts[1], axis=-1)
+            auc_draws.append(_roc_auc(*counts, negatives_so_far))
+            ap_draws.append(_average_precision(*counts, negatives_so_far))
         draws = np.concatenate(auc_draws)
         auc_interval = percentile_interval(draws)
         ap_interval = percentile_interval(np.concatenate(ap_draws))
     slope, intercept = calibration_slope_intercept(y, p)
-    lift, capture = top_decile(y, p)
+    lift, capture = top_decile(y, p, ranking.order)
+    point = _ranked_counts(y, p, np.ones_like(y), ranking)
     metrics = SliceMetrics(
         n_players=n,
         n_quick_churners=int(y.sum()),
         base_rate=float(y.mean()) if n else float("nan"),
         mean_probability=float(p.mean()) if n else float("nan"),
-        roc_auc=float(weighted_roc_auc(y, p)),
+        roc_auc=float(_roc_auc(*point)),
         roc_auc_lower=auc_interval[0],
         roc_auc_upper=auc_interval[1],
-        pr_auc=float(weighted_average_precision(y, p)),
+        pr_auc=float(_average_precision(*point)),
         pr_auc_lower=ap_interval[0],
         pr_auc_upper=ap_interval[1],
         brier_score=float(np.mean((p - y) ** 2)) if n else float("nan"),
