@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from churn.classifier.features import FEATURE_SCHEMA
 from churn.classifier.metrics import weighted_roc_auc
-from churn.monitoring.drift import population_stability_index
+from churn.monitoring.drift import PSI_FEATURES, feature_psi, population_stability_index
 from churn.monitoring.estimation import (
     auc_sampling_sd,
     expected_base_rate,
@@ -60,6 +60,46 @@ def test_psi_sees_a_new_category_and_missing_values():
     reference = pd.Series(["a"] * 500 + ["b"] * 500)
     current = pd.Series(["a"] * 300 + ["c"] * 300 + [None] * 400)
     assert population_stability_index(reference, current, "category") > 1
+
+
+def test_psi_by_hand_equals_a_value_count_of_each_bin():
+    """Numeric bins at the reference deciles, a missing value a bin of its own, shares floored."""
+    reference = pd.Series([float(v) for v in range(100)] + [np.nan] * 25)
+    current = pd.Series([5.0] * 50 + [np.nan] * 50)
+    ref_share = np.array([25] + [10] * 10) / 125  # missing, then ten deciles
+    cur_share = np.maximum(np.array([50, 50] + [0] * 9) / 100, 1e-4)
+    expected = np.sum((cur_share - ref_share) * np.log(cur_share / ref_share))
+    assert population_stability_index(reference, current, "float") == pytest.approx(expected)
+
+
+def test_feature_psi_compares_each_partner_with_its_own_reference_rows():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {name: rng.integers(0, 5, 600).astype("float64") for name in PSI_FEATURES}
+    ).assign(partner_id=rng.choice(["P1", "P2", "P3"], 600))
+    for name in PSI_FEATURES:
+        if FEATURE_SCHEMA[name] == "category":
+            frame[name] = frame[name].astype(int).astype(str)
+    reference, current = (
+        frame.iloc[:400],
+        frame.iloc[400:].assign(partner_id=lambda f: f["partner_id"].replace({"P3": "P4"})),
+    )
+    rows = feature_psi(reference, current, "_all").set_index(["partner_id", "subject"])
+    assert sorted(set(rows.index.get_level_values(0))) == ["P1", "P2", "P4", "_all"]
+    for partner in ["P1", "P2"]:
+        ref, cur = (
+            reference[reference.partner_id == partner],
+            current[current.partner_id == partner],
+        )
+        for name in PSI_FEATURES:
+            row = rows.loc[(partner, name)]
+            assert (row.n_reference, row.n_current) == (len(ref), len(cur))
+            assert row.value == population_stability_index(
+                ref[name], cur[name], FEATURE_SCHEMA[name]
+            )
+    # A partner with no reference rows has no PSI, never a crash.
+    assert rows.loc[("P4", PSI_FEATURES[0])].n_reference == 0
+    assert np.isnan(rows.loc[("P4", PSI_FEATURES[0])].value)
 
 
 @pytest.fixture
