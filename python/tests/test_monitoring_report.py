@@ -141,7 +141,7 @@ def _history_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def _render(tmp_path, tables: dict[str, pd.DataFrame]) -> tuple[ReportParser, str]:
+def _render(tmp_path, tables: dict[str, pd.DataFrame], *options: str) -> tuple[ReportParser, str]:
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as connection:
         connection.execute("create schema marts")
@@ -149,7 +149,7 @@ def _render(tmp_path, tables: dict[str, pd.DataFrame]) -> tuple[ReportParser, st
             connection.register("frame", frame)
             connection.execute(f"create table marts.{name} as select * from frame")
             connection.unregister("frame")
-    assert main(["--database", str(database), "--out", str(tmp_path / "reports")]) == 0
+    assert main(["--database", str(database), "--out", str(tmp_path / "reports"), *options]) == 0
     document = (tmp_path / "reports" / "monitoring.html").read_text(encoding="utf-8")
     parser = ReportParser()
     parser.feed(document)
@@ -183,3 +183,19 @@ def test_a_missing_table_leaves_a_note_instead_of_a_figure(tmp_path, missing):
     absent = [figure_id for figure_id, figure in parser.figures.items() if figure["missing"]]
     assert absent
     assert all(not parser.figures[figure_id]["images"] for figure_id in absent)
+
+
+def test_the_shift_month_adds_the_drift_target(tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "shifted").mkdir()
+    _, without = _render(tmp_path / "plain", _history_tables())
+    assert "drift warning" not in without
+    _, document = _render(tmp_path / "shifted", _history_tables(), "--shift-month", "2024-06")
+    assert "PSI alerts before: none; first from the shift: 2024-06 (cutoff 1)" in document
+
+
+def test_a_shift_month_that_is_not_a_month_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--database", str(tmp_path / "none.duckdb"), "--shift-month", "2024-6"])
+    assert stop.value.code == 2
+    assert "a month is YYYY-MM, got '2024-6'" in capsys.readouterr().err

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from churn.monitoring import summary
+from churn.monitoring.replay import month_argument
 from churn.report import figures
 from churn.report.render import FigureBlock, Section, TableBlock, page
 
@@ -262,11 +263,12 @@ def _registry_table(registry: pd.DataFrame) -> pd.DataFrame | None:
     )
 
 
-def build_report(database: Path | str) -> str:
-    """The monitoring page as HTML."""
+def build_report(database: Path | str, shift_month: str | None = None) -> str:
+    """The monitoring page as HTML; `shift_month` (YYYY-MM of a known change, as in a replay of
+    a simulated shift) adds the drift target and splits the others at it."""
     frames = summary.load(database)
     table = summary.cutoff_table(frames)
-    targets = summary.targets(frames, None)
+    targets = summary.targets(frames, shift_month)
     bullets = []
     if len(table):
         latest = table.iloc[-1]
@@ -329,12 +331,12 @@ def build_report(database: Path | str) -> str:
     )
 
 
-def write_report(database: Path | str, out: Path | str) -> Path:
+def write_report(database: Path | str, out: Path | str, shift_month: str | None = None) -> Path:
     """Writes monitoring.html into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "monitoring.html"
-    path.write_text(build_report(database), encoding="utf-8")
+    path.write_text(build_report(database, shift_month), encoding="utf-8")
     return path
 
 
@@ -344,11 +346,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--database", type=Path, default=Path("warehouse/churn.duckdb"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument(
+        "--shift-month",
+        type=month_argument,
+        help="YYYY-MM of a known change (a simulated shift), for the targets",
+    )
     args = parser.parse_args(argv)
     if not args.database.is_file():
         print(f"error: no warehouse at {args.database}", file=sys.stderr)
         return 2
-    print(f"wrote {write_report(args.database, args.out)}")
+    print(f"wrote {write_report(args.database, args.out, args.shift_month)}")
     return 0
 
 
