@@ -345,3 +345,54 @@ def test_the_evaluation_of_an_untrainable_export_has_typed_columns():
     types = _duckdb_types(evaluation)
     assert "NULL" not in types.values(), types
     assert types["model_version"] == "VARCHAR" and types["first_cohort"] == "DATE"
+
+
+def _overconfident_cohort(ftd_month: str, n: int, rng, prefix: str) -> pd.DataFrame:
+    # True probabilities q; the served scores spread them out (a calibration slope of 0.75).
+    q = rng.beta(2, 2, size=n)
+    served = 1 / (1 + np.exp(-np.log(q / (1 - q)) / 0.75))
+    return pd.DataFrame(
+        {
+            "player_id": [f"{prefix}{i}" for i in range(n)],
+            "partner_id": "P01",
+            "ftd_month": pd.Timestamp(ftd_month).date(),
+            "quick_churn_probability": served,
+            "is_quick_churn": rng.random(n) < q,
+        }
+    )
+
+
+def test_cbpe_rescales_overconfident_scores_by_the_slope_of_the_matured_cohorts():
+    rng = np.random.default_rng(11)
+    matured = _overconfident_cohort("2024-01-01", 20_000, rng, "a")
+    new = _overconfident_cohort("2024-06-01", 20_000, rng, "b")
+    history = pd.concat(
+        [
+            _history(["2024-01-01"], matured, "v1"),
+            _history(["2024-06-01"], pd.concat([matured, new]), "v2"),
+        ],
+        ignore_index=True,
+    )
+    labels = pd.concat([matured, new])[["player_id", "is_quick_churn"]].assign(is_label_known=True)
+    rows = performance_estimates(history, labels, MonitoringSettings())
+    row = rows[
+        (rows["partner_id"] == "_all")
+        & (pd.to_datetime(rows["ftd_month"]) == "2024-06-01")
+        & (pd.to_datetime(rows["data_cutoff"]) == "2024-06-01")
+    ].iloc[0]
+    # The slope is measured on the 2024-01 cohort as scored then (before its label existed).
+    assert row["reference_calibration_slope"] == pytest.approx(0.75, abs=0.05)
+    assert row["n_reference_players"] == len(matured)
+    raw = expected_roc_auc(new["quick_churn_probability"].to_numpy())
+    assert raw - row["realised_roc_auc"] > 0.02
+    assert abs(row["roc_auc_error"]) < 0.01
+    # Rescaling keeps the expected rate at the mean probability.
+    assert row["estimated_base_rate"] == pytest.approx(new["quick_churn_probability"].mean())
+    # At 2024-01 nothing had matured: the estimate is the plain one.
+    first = rows[
+        (rows["partner_id"] == "_all") & (pd.to_datetime(rows["data_cutoff"]) == "2024-01-01")
+    ]
+    assert first["reference_calibration_slope"].isna().all()
+    assert first["estimated_roc_auc"].iloc[0] == pytest.approx(
+        expected_roc_auc(matured["quick_churn_probability"].to_numpy())
+    )
