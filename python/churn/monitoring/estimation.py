@@ -13,10 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import expit
-
-from churn.classifier.metrics import logit
 
 
 def expected_roc_auc(probability: np.ndarray) -> float:
@@ -84,17 +80,3 @@ def expected_base_rate(probability: np.ndarray) -> tuple[float, float, float]:
     mean = float(p.mean())
     sd = float(np.sqrt(np.sum(p * (1 - p))) / len(p))
     return mean, max(0.0, mean - 1.96 * sd), min(1.0, mean + 1.96 * sd)
-
-
-def rescaled_probabilities(probability: np.ndarray, slope: float) -> np.ndarray:
-    """The probabilities with their logits spread by `slope` around an intercept that keeps their
-    mean: a calibration slope measured on matured cohorts (below 1: overconfident scores)
-    applied to a cohort not labelled yet. Its expected AUC follows the corrected spread; its
-    mean probability, the expected rate, is left as it was."""
-    p = np.asarray(probability, dtype=float)
-    if not np.isfinite(slope) or not len(p):
-        return p
-    z = slope * logit(p)
-    target = float(p.mean())
-    intercept = brentq(lambda a: float(expit(a + z).mean()) - target, -50.0, 50.0)
-    return expit(intercept + z)

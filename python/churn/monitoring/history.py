@@ -19,7 +19,6 @@ import pandas as pd
 
 from churn.classifier.metrics import (
     bootstrap_weights,
-    calibration_slope_intercept,
     evaluate_slice,
     stable_seed,
     weighted_roc_auc,
@@ -33,7 +32,6 @@ from churn.monitoring.estimation import (
     expected_base_rate,
     expected_roc_auc,
     expected_roc_auc_sd,
-    rescaled_probabilities,
 )
 
 ALL = "_all"
@@ -55,8 +53,6 @@ class MonitoringSettings:
     quarantine_trailing_cutoffs: int = 6
     bootstrap_samples: int = 200
     seed: int = DEFAULT_SEED
-    # CBPE's reference: the latest matured cohorts, scored before their label existed.
-    reference_cohorts: int = 3
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> MonitoringSettings:
@@ -279,8 +275,6 @@ ESTIMATES_SCHEMA: list[tuple[str, str]] = [
     ("n_players", "int64"),
     ("estimated_roc_auc", "float64"),
     ("estimated_roc_auc_sd", "float64"),
-    ("reference_calibration_slope", "float64"),
-    ("n_reference_players", "int64"),
     ("estimated_base_rate", "float64"),
     ("estimated_base_rate_lower", "float64"),
     ("estimated_base_rate_upper", "float64"),
@@ -292,77 +286,30 @@ ESTIMATES_SCHEMA: list[tuple[str, str]] = [
 ]
 
 
-def reference_calibration(
-    score_history: pd.DataFrame,
-    labels: pd.DataFrame,
-    cutoff: Any,
-    settings: MonitoringSettings,
-) -> tuple[float, int]:
-    """(calibration slope, players) of the scores made before the label existed, on the latest
-    `reference_cohorts` FTD cohorts whose labels had matured by `cutoff`: what was known at the
-    cutoff about how far the served probabilities spread beyond the outcomes. NaN with fewer
-    than `drift_min_players` players or one class."""
-    matured_by = _month(cutoff) - pd.DateOffset(months=settings.maturity_months)
-    scored = first_scores(score_history[pd.to_datetime(score_history["data_cutoff"]) <= cutoff])
-    ftd = pd.to_datetime(scored["ftd_month"])
-    cohorts = sorted(ftd[ftd <= matured_by].unique())[-settings.reference_cohorts :]
-    scored = scored[ftd.isin(cohorts)].drop(
-        columns=["is_quick_churn", "is_label_known"], errors="ignore"
-    )
-    known = labels.loc[labels["is_label_known"].astype(bool), ["player_id", "is_quick_churn"]]
-    reference = scored.merge(known, on="player_id", how="inner")
-    if len(reference) < settings.drift_min_players:
-        return float("nan"), len(reference)
-    slope, _ = calibration_slope_intercept(
-        reference["is_quick_churn"].astype(int).to_numpy(),
-        reference["quick_churn_probability"].to_numpy(dtype=float),
-    )
-    return slope, len(reference)
-
-
-def performance_estimates(
-    score_history: pd.DataFrame,
-    labels: pd.DataFrame,
-    settings: MonitoringSettings | None = None,
-) -> pd.DataFrame:
+def performance_estimates(score_history: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """One row per scoring cutoff, version, FTD cohort and partner (and `_all`) of the players
     scored while unlabelled: the expected AUC and base rate from their probabilities, and the
-    realised ones once every player of the group has a known label.
-
-    CBPE presumes calibrated probabilities; a model refitted on every labelled cohort is often
-    overconfident on the next ones, which inflates the expected AUC. So, as CBPE calibrates on
-    its reference data, the AUC is expected from the probabilities rescaled by the calibration
-    slope measured at the cutoff on the latest matured cohorts (`reference_calibration`), when
-    there are any."""
-    settings = settings or MonitoringSettings()
+    realised ones once every player of the group has a known label."""
     scored = score_history[
         (score_history["data_split"] == "unlabelled")
         & score_history["quick_churn_probability"].notna()
     ]
     known = labels[["player_id", "is_label_known", "is_quick_churn"]]
     frame = scored.merge(known, on="player_id", how="left", suffixes=("_then", ""))
-    references = {
-        cutoff: reference_calibration(score_history, labels, cutoff, settings)
-        for cutoff in pd.to_datetime(frame["data_cutoff"]).unique()
-    }
     rows = []
     for (cutoff, version, ftd_month, partner), group in _partner_groups(
         frame, ["data_cutoff", "model_version", "ftd_month"]
     ):
         p = group["quick_churn_probability"].to_numpy(dtype=float)
         rate, lower, upper = expected_base_rate(p)
-        slope, n_reference = references[pd.Timestamp(cutoff)]
-        rescaled = rescaled_probabilities(p, slope)
         row = {
             "data_cutoff": cutoff,
             "model_version": version,
             "partner_id": partner,
             "ftd_month": ftd_month,
             "n_players": len(group),
-            "estimated_roc_auc": expected_roc_auc(rescaled),
-            "estimated_roc_auc_sd": expected_roc_auc_sd(rescaled),
-            "reference_calibration_slope": slope,
-            "n_reference_players": n_reference,
+            "estimated_roc_auc": expected_roc_auc(p),
+            "estimated_roc_auc_sd": expected_roc_auc_sd(p),
             "estimated_base_rate": rate,
             "estimated_base_rate_lower": lower,
             "estimated_base_rate_upper": upper,
