@@ -12,6 +12,7 @@ import pytest
 from churn.frames import conform
 from churn.monitoring.history import DRIFT_SCHEMA, ESTIMATES_SCHEMA, METRICS_SCHEMA
 from churn.monitoring.registry import REGISTRY_SCHEMA
+from churn.monitoring.summary import decision_point_cohorts, targets
 from churn.report.monitoring import FIGURE_IDS, main
 from test_report import PNG_SIGNATURE, ReportParser
 
@@ -199,3 +200,22 @@ def test_a_shift_month_that_is_not_a_month_is_a_usage_error(tmp_path, capsys):
         main(["--database", str(tmp_path / "none.duckdb"), "--shift-month", "2024-6"])
     assert stop.value.code == 2
     assert "a month is YYYY-MM, got '2024-6'" in capsys.readouterr().err
+
+
+def test_a_cohorts_late_players_do_not_count_as_a_cohort_of_their_own():
+    # Four players of the first cohort reached the export a cutoff late and were first scored
+    # then: the history keeps them as a group of their own, whose AUC of 1.0 says nothing.
+    tables = _history_tables()
+    metrics = tables["churn_model_metrics_history"]
+    late = metrics.iloc[[0]].assign(
+        scored_at_cutoff=CUTOFFS[1].date(), n_players=4, roc_auc=1.0, roc_auc_lower=1.0
+    )
+    frames = {
+        "metrics": pd.concat([metrics, late], ignore_index=True),
+        "drift": tables["churn_drift"],
+        "estimates": tables["churn_performance_estimates"],
+    }
+    stable = [t for t in targets(frames, None) if t.name.startswith("stable months")][0]
+    assert stable.measured.startswith("3 of 3 matured cohorts inside") and stable.holds
+    cohorts = decision_point_cohorts(frames["metrics"])
+    assert len(cohorts) == 3 and (cohorts["n_players"] == 500).all()

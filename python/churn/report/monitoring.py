@@ -43,9 +43,7 @@ def auc_over_time(frames: dict[str, pd.DataFrame]):
     scores, registry, metrics = frames["scores"], frames["registry"], frames["metrics"]
     served = scores.sort_values("n_scored").drop_duplicates("data_cutoff", keep="last")
     retro = served.merge(registry, on="model_version", how="inner", suffixes=("", "_trained"))
-    prospective = metrics[
-        (metrics["evaluation_type"] == "prospective") & (metrics["partner_id"] == ALL)
-    ]
+    prospective = summary.decision_point_cohorts(metrics)
     if not len(retro) and not len(prospective):
         raise ValueError("no served version and no matured cohort yet")
     figure, axis = plt.subplots(figsize=figures.WIDE)
