@@ -199,12 +199,13 @@ def psi_by_feature(frames: dict[str, pd.DataFrame]):
 CAPTIONS = {
     "fig-auc-over-time": (
         "Blue: the test ROC-AUC of the version serving at each data cutoff, measured on its own "
-        "test cohorts when it was trained, with its bootstrap 95% interval. Orange: the same "
-        "served versions judged prospectively, on the FTD cohort whose quick-churn label matured "
-        "at that cutoff, scored at its decision point before the outcome existed. Grey: the range "
-        "the AUC of one cohort of that size falls in if the version performs as in its test: "
-        "the blue interval is for all test cohorts pooled, many more players, so a single "
-        "cohort is judged against the grey bar, not the blue band."
+        "test cohorts when it was trained, with its bootstrap 95% interval. Orange: the FTD "
+        "cohort whose quick-churn label matured at that cutoff, judged prospectively: on the "
+        "scores made at its decision point, before the outcome existed, by the version serving "
+        "then (H - 1 + K months earlier, often not the version the blue line shows at that "
+        "cutoff). Grey: the range the AUC of one cohort of that size falls in if that scoring "
+        "version performs as in its own test; an orange point is judged against its grey bar, "
+        "not the blue band, which is for all test cohorts pooled, many more players."
     ),
     "fig-estimated-vs-realised": (
         "Each point is an FTD cohort over all partners: left, the ROC-AUC expected from the "
