@@ -20,7 +20,8 @@ Schema = Sequence[tuple[str, str]] | Mapping[str, str]
 # A null in a column declared with a non-nullable dtype keeps its null: the column takes the
 # nullable counterpart (DuckDB and Spark store both the same way).
 NULLABLE = {"int64": "Int64", "bool": "boolean"}
-# The dtype of a column without rows, so that DuckDB still sees its type (text, date).
+# The dtype of a text or date column without a value (no rows, or only nulls), so that DuckDB
+# still sees its type.
 TYPED_WHEN_EMPTY = {"object": pd.StringDtype(), "date": pd.ArrowDtype(pa.date32())}
 SPARK_TYPES = {
     "int64": "bigint",
@@ -69,11 +70,12 @@ def conform(rows: pd.DataFrame | Iterable[Mapping[str, object]], schema: Schema)
 
 def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
     try:
-        if dtype in TYPED_WHEN_EMPTY and values.empty:
-            # DuckDB types an object column by its values: with no row (an export whose every
-            # row is quarantined) the table column would be of type NULL, which breaks contracts
-            # and tests downstream. An empty column takes a dtype that carries its type.
-            return values.astype(TYPED_WHEN_EMPTY[dtype])
+        if dtype in TYPED_WHEN_EMPTY and values.isna().all():
+            # DuckDB types an object column by its values: with no row or only nulls (an export
+            # whose every row is quarantined gives a one-row status frame) the table column
+            # would be of type NULL, which breaks contracts and tests downstream. A column
+            # without a value takes a dtype that carries its type.
+            return pd.Series(pd.NA, index=values.index, dtype=TYPED_WHEN_EMPTY[dtype])
         if dtype == "date":
             dates = pd.to_datetime(values).dt.date.astype(object)
             # pandas-stubs has no None for `other`; None is what DuckDB reads as NULL.

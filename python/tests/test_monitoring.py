@@ -3,11 +3,13 @@ metrics and the estimates table."""
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from churn.classifier.features import FEATURE_SCHEMA
 from churn.classifier.metrics import weighted_roc_auc
+from churn.classifier.training import TrainingSettings, train_and_evaluate
 from churn.monitoring.drift import PSI_FEATURES, feature_psi, population_stability_index
 from churn.monitoring.estimation import (
     auc_sampling_sd,
@@ -17,6 +19,7 @@ from churn.monitoring.estimation import (
     share_within_by_chance,
 )
 from churn.monitoring.history import (
+    DRIFT_SCHEMA,
     MonitoringSettings,
     feature_drift,
     performance_estimates,
@@ -332,3 +335,53 @@ def test_a_psi_alert_needs_enough_players_on_both_sides():
     assert (by_partner["value"] > 0.2).all()
     assert by_partner.loc["P01", "is_alert"] and by_partner.loc["P01", "has_enough_players"]
     assert not by_partner.loc["P02", "is_alert"] and not by_partner.loc["P02", "has_enough_players"]
+
+
+def _duckdb_types(frame: pd.DataFrame) -> dict[str, str]:
+    relation = duckdb.from_df(frame)
+    return {
+        name: str(kind).strip('"')
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+    }
+
+
+def test_feature_drift_of_an_empty_export_has_typed_columns():
+    # An export whose every row is quarantined has no features, labels, scores or registry: the
+    # drift table still gets its declared types (never DuckDB's NULL type), so its contract and
+    # the SQL downstream can rely on them.
+    features = _features(0, "2024-06-01", "P01", np.random.default_rng(1))
+    rows = feature_drift(
+        features,
+        features[["player_id", "partner_id"]].assign(is_quick_churn=False),
+        features[["player_id", "partner_id"]].assign(quick_churn_probability=0.0),
+        pd.DataFrame(),
+        pd.DataFrame({"data_cutoff": pd.Series([], dtype=object)}),
+        "2024-06-01",
+        MonitoringSettings(),
+    )
+    types = _duckdb_types(rows)
+    assert list(types) == [name for name, _ in DRIFT_SCHEMA]
+    assert "NULL" not in types.values(), types
+    assert types["reference_model_version"] == "VARCHAR" and types["data_cutoff"] == "DATE"
+    assert rows["reference_model_version"].isna().all()
+
+
+def test_the_evaluation_of_an_untrainable_export_has_typed_columns():
+    # The one status row of an export without scoreable players is null in most text and date
+    # columns: they keep VARCHAR and DATE.
+    columns = ["player_id", "partner_id", "ftd_month", *FEATURE_SCHEMA]
+    features = pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
+    labels = pd.DataFrame(
+        {
+            name: pd.Series([], dtype=object)
+            for name in ["player_id", "is_label_known", "is_quick_churn", "export_month"]
+        }
+    )
+    settings = TrainingSettings.from_meta(
+        {"quick_churn_months": 3, "churn_inactive_months": 3, "decision_month": 1}
+    )
+    evaluation = train_and_evaluate(features, labels, settings)
+    assert evaluation["status"].tolist() == ["not trained: the export has no scoreable players"]
+    types = _duckdb_types(evaluation)
+    assert "NULL" not in types.values(), types
+    assert types["model_version"] == "VARCHAR" and types["first_cohort"] == "DATE"

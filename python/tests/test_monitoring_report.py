@@ -12,6 +12,7 @@ import pytest
 from churn.frames import conform
 from churn.monitoring.history import DRIFT_SCHEMA, ESTIMATES_SCHEMA, METRICS_SCHEMA
 from churn.monitoring.registry import REGISTRY_SCHEMA
+from churn.monitoring.summary import decision_point_cohorts, targets
 from churn.report.monitoring import FIGURE_IDS, main
 from test_report import PNG_SIGNATURE, ReportParser
 
@@ -141,7 +142,7 @@ def _history_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def _render(tmp_path, tables: dict[str, pd.DataFrame]) -> tuple[ReportParser, str]:
+def _render(tmp_path, tables: dict[str, pd.DataFrame], *options: str) -> tuple[ReportParser, str]:
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as connection:
         connection.execute("create schema marts")
@@ -149,7 +150,7 @@ def _render(tmp_path, tables: dict[str, pd.DataFrame]) -> tuple[ReportParser, st
             connection.register("frame", frame)
             connection.execute(f"create table marts.{name} as select * from frame")
             connection.unregister("frame")
-    assert main(["--database", str(database), "--out", str(tmp_path / "reports")]) == 0
+    assert main(["--database", str(database), "--out", str(tmp_path / "reports"), *options]) == 0
     document = (tmp_path / "reports" / "monitoring.html").read_text(encoding="utf-8")
     parser = ReportParser()
     parser.feed(document)
@@ -183,3 +184,38 @@ def test_a_missing_table_leaves_a_note_instead_of_a_figure(tmp_path, missing):
     absent = [figure_id for figure_id, figure in parser.figures.items() if figure["missing"]]
     assert absent
     assert all(not parser.figures[figure_id]["images"] for figure_id in absent)
+
+
+def test_the_shift_month_adds_the_drift_target(tmp_path):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "shifted").mkdir()
+    _, without = _render(tmp_path / "plain", _history_tables())
+    assert "drift warning" not in without
+    _, document = _render(tmp_path / "shifted", _history_tables(), "--shift-month", "2024-06")
+    assert "PSI alerts before: none; first from the shift: 2024-06 (cutoff 1)" in document
+
+
+def test_a_shift_month_that_is_not_a_month_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--database", str(tmp_path / "none.duckdb"), "--shift-month", "2024-6"])
+    assert stop.value.code == 2
+    assert "a month is YYYY-MM, got '2024-6'" in capsys.readouterr().err
+
+
+def test_a_cohorts_late_players_do_not_count_as_a_cohort_of_their_own():
+    # Four players of the first cohort reached the export a cutoff late and were first scored
+    # then: the history keeps them as a group of their own, whose AUC of 1.0 says nothing.
+    tables = _history_tables()
+    metrics = tables["churn_model_metrics_history"]
+    late = metrics.iloc[[0]].assign(
+        scored_at_cutoff=CUTOFFS[1].date(), n_players=4, roc_auc=1.0, roc_auc_lower=1.0
+    )
+    frames = {
+        "metrics": pd.concat([metrics, late], ignore_index=True),
+        "drift": tables["churn_drift"],
+        "estimates": tables["churn_performance_estimates"],
+    }
+    stable = [t for t in targets(frames, None) if t.name.startswith("stable months")][0]
+    assert stable.measured.startswith("3 of 3 matured cohorts inside") and stable.holds
+    cohorts = decision_point_cohorts(frames["metrics"])
+    assert len(cohorts) == 3 and (cohorts["n_players"] == 500).all()

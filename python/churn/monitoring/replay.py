@@ -66,6 +66,13 @@ def months(start: str, end: str) -> list[str]:
     return [str(period) for period in pd.period_range(start, end, freq="M")]
 
 
+def month_argument(value: str) -> str:
+    """An argparse type: a YYYY-MM month, or a clear usage error."""
+    if not MONTH.match(value):
+        raise argparse.ArgumentTypeError(f"a month is YYYY-MM, got {value!r}")
+    return value
+
+
 def cut_export(export: str, month: str, out: Path) -> Path:
     """The export as it was known at the end of `month`: rows of later activity months dropped,
     a first-bet date after the month blanked. Rows whose month cannot be read are kept (the build
@@ -266,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="dbt build with every test per month (default: run, then the monitoring tests)",
     )
-    parser.add_argument("--shift-month", help="YYYY-MM of a known change, for the report's targets")
+    parser.add_argument(
+        "--shift-month",
+        type=month_argument,
+        help="YYYY-MM of a known change, for the report's targets",
+    )
     parser.add_argument(
         "--var",
         action="append",

@@ -3,14 +3,15 @@ tests: a partner's player mix shifts (more one-and-done players among its new de
 partner's export format changes (amounts written with a decimal comma, which the staging layer
 cannot parse and quarantines).
 
-The mix shift splices two simulations of the same market: the partner's players whose FTD is in
-or after the shift month come from a run whose `one_and_done` type is more likely; everyone else
-from the base run. The simulator itself does not (yet) take a change month.
+The mix shift is the simulator's own (`mix_shift_month`, `mix_shift_partner`,
+`mix_shift_logits`, as `churn simulate --mix-shift-*`): one run, whose ground truth records the
+change. The decimal comma is not one of the simulator's format changes, and those do not suit a
+replay test: amounts in cents parse, and dates written day first rewrite the activity month
+too, which `replay.cut_export` cannot date, so it keeps those rows in every earlier cut.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,10 @@ import pandas as pd
 from churn.simulate.config import preset
 from churn.simulate.export import write_export
 from churn.simulate.pipeline import simulate
+
+AMOUNT_COLUMNS = ("total_deposit", "total_handle", "total_ngr")
+# Partner sizes fall with rank (a Zipf law): P01 is the largest in expectation.
+LARGEST_PARTNER = "P01"
 
 
 def _month_text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -34,34 +39,23 @@ def shifted_export(
     format_change_partner: str | None = None,
     **overrides,
 ) -> tuple[Path, str]:
-    """Writes the spliced export to `out`; returns (path, the partner whose mix shifted: the
-    largest one unless given)."""
-    base_config = preset(preset_name, **overrides)
-    types = tuple(
-        dataclasses.replace(spec, base_logit=spec.base_logit + one_and_done_logit_shift)
-        if spec.name == "one_and_done"
-        else spec
-        for spec in base_config.types
+    """Writes the export to `out`; returns (path, the partner whose mix shifted: P01 unless
+    given)."""
+    partner_id = partner_id or LARGEST_PARTNER
+    base = preset(preset_name, **overrides)
+    logits = tuple(
+        one_and_done_logit_shift if spec.name == "one_and_done" else 0.0 for spec in base.types
     )
-    base = simulate(base_config).export
-    shifted = simulate(base_config.replace(types=types)).export
-    if partner_id is None:
-        partner_id = str(base["partner_id"].value_counts().idxmax())
-    after_base = (base["partner_id"] == partner_id) & (_month_text(base, "ftd_date") >= shift_month)
-    after_shifted = (shifted["partner_id"] == partner_id) & (
-        _month_text(shifted, "ftd_date") >= shift_month
+    config = base.replace(
+        mix_shift_month=shift_month, mix_shift_partner=partner_id, mix_shift_logits=logits
     )
-    moved = shifted[after_shifted].copy()
-    # Distinct accounts, so no player of the base run is merged with one of the shifted run.
-    moved["account_id"] = "S" + moved["account_id"].astype(str)
-    frame = pd.concat([base[~after_base], moved], ignore_index=True)
+    frame = simulate(config).export
     if format_change_month:
         changed = (frame["partner_id"] == (format_change_partner or partner_id)) & (
             _month_text(frame, "activity_month") >= format_change_month
         )
-        for column in ("total_deposit", "total_handle", "total_ngr"):
-            frame.loc[changed, column] = (
-                frame.loc[changed, column].astype(str).str.replace(".", ",", regex=False)
+        for column in AMOUNT_COLUMNS:
+            frame.loc[changed, column] = frame.loc[changed, column].str.replace(
+                ".", ",", regex=False
             )
-    frame = frame.sort_values(["activity_month", "partner_id", "account_id"], kind="mergesort")
-    return write_export(frame.reset_index(drop=True), out), partner_id
+    return write_export(frame, out), partner_id

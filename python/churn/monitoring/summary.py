@@ -76,6 +76,19 @@ def first_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
     return rows.drop_duplicates("ftd_month", keep="first")
 
 
+def decision_point_cohorts(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The prospective rows over all partners, one per cutoff and matured FTD cohort: the
+    players scored at the cohort's decision point (its largest group). The history keeps, at
+    its grain, the few players of a cohort first scored at later cutoffs (they reached the
+    export late) as groups of their own, of one to a dozen players: an AUC of 1.0 or none
+    that says nothing about the cohort."""
+    if not len(metrics):
+        return metrics
+    rows = metrics[(metrics["evaluation_type"] == "prospective") & (metrics["partner_id"] == ALL)]
+    rows = rows.sort_values(["data_cutoff", "ftd_month", "n_players"], kind="mergesort")
+    return rows.drop_duplicates(["data_cutoff", "ftd_month"], keep="last")
+
+
 def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per data cutoff: the serving version and the decision, its retrospective AUC,
     the prospective AUC of the cohort that matured, the estimate made for that cohort when it
@@ -88,6 +101,7 @@ def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     served = last_scores.set_index("data_cutoff")["model_version"]
     by_version = registry.set_index("model_version") if len(registry) else pd.DataFrame()
     estimates = first_estimates(frames["estimates"])
+    cohorts = decision_point_cohorts(metrics)
     rows = []
     for cutoff in sorted(served.index):
         version = served[cutoff]
@@ -98,12 +112,8 @@ def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             else pd.DataFrame()
         )
         prospective = (
-            metrics[
-                (pd.to_datetime(metrics["data_cutoff"]) == pd.Timestamp(cutoff))
-                & (metrics["evaluation_type"] == "prospective")
-                & (metrics["partner_id"] == ALL)
-            ]
-            if len(metrics)
+            cohorts[pd.to_datetime(cohorts["data_cutoff"]) == pd.Timestamp(cutoff)]
+            if len(cohorts)
             else pd.DataFrame()
         )
         cohort = prospective.iloc[0] if len(prospective) else None
@@ -237,11 +247,8 @@ def targets(frames: dict[str, pd.DataFrame], shift_month: str | None) -> list[Ta
             out.append(_estimate_target(label, rows))
     metrics = frames["metrics"]
     if len(metrics):
-        prospective = metrics[
-            (metrics["evaluation_type"] == "prospective")
-            & (metrics["partner_id"] == ALL)
-            & metrics["retrospective_roc_auc_lower"].notna()
-        ]
+        prospective = decision_point_cohorts(metrics)
+        prospective = prospective[prospective["retrospective_roc_auc_lower"].notna()]
         if shift is not None:
             prospective = prospective[pd.to_datetime(prospective["ftd_month"]) < shift]
         inside = prospective["roc_auc"].between(

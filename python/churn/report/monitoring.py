@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from churn.monitoring import summary
+from churn.monitoring.replay import month_argument
 from churn.report import figures
 from churn.report.render import FigureBlock, Section, TableBlock, page
 
@@ -42,9 +43,7 @@ def auc_over_time(frames: dict[str, pd.DataFrame]):
     scores, registry, metrics = frames["scores"], frames["registry"], frames["metrics"]
     served = scores.sort_values("n_scored").drop_duplicates("data_cutoff", keep="last")
     retro = served.merge(registry, on="model_version", how="inner", suffixes=("", "_trained"))
-    prospective = metrics[
-        (metrics["evaluation_type"] == "prospective") & (metrics["partner_id"] == ALL)
-    ]
+    prospective = summary.decision_point_cohorts(metrics)
     if not len(retro) and not len(prospective):
         raise ValueError("no served version and no matured cohort yet")
     figure, axis = plt.subplots(figsize=figures.WIDE)
@@ -200,12 +199,13 @@ def psi_by_feature(frames: dict[str, pd.DataFrame]):
 CAPTIONS = {
     "fig-auc-over-time": (
         "Blue: the test ROC-AUC of the version serving at each data cutoff, measured on its own "
-        "test cohorts when it was trained, with its bootstrap 95% interval. Orange: the same "
-        "served versions judged prospectively, on the FTD cohort whose quick-churn label matured "
-        "at that cutoff, scored at its decision point before the outcome existed. Grey: the range "
-        "the AUC of one cohort of that size falls in if the version performs as in its test: "
-        "the blue interval is for all test cohorts pooled, many more players, so a single "
-        "cohort is judged against the grey bar, not the blue band."
+        "test cohorts when it was trained, with its bootstrap 95% interval. Orange: the FTD "
+        "cohort whose quick-churn label matured at that cutoff, judged prospectively: on the "
+        "scores made at its decision point, before the outcome existed, by the version serving "
+        "then (H - 1 + K months earlier, often not the version the blue line shows at that "
+        "cutoff). Grey: the range the AUC of one cohort of that size falls in if that scoring "
+        "version performs as in its own test; an orange point is judged against its grey bar, "
+        "not the blue band, which is for all test cohorts pooled, many more players."
     ),
     "fig-estimated-vs-realised": (
         "Each point is an FTD cohort over all partners: left, the ROC-AUC expected from the "
@@ -262,11 +262,12 @@ def _registry_table(registry: pd.DataFrame) -> pd.DataFrame | None:
     )
 
 
-def build_report(database: Path | str) -> str:
-    """The monitoring page as HTML."""
+def build_report(database: Path | str, shift_month: str | None = None) -> str:
+    """The monitoring page as HTML; `shift_month` (YYYY-MM of a known change, as in a replay of
+    a simulated shift) adds the drift target and splits the others at it."""
     frames = summary.load(database)
     table = summary.cutoff_table(frames)
-    targets = summary.targets(frames, None)
+    targets = summary.targets(frames, shift_month)
     bullets = []
     if len(table):
         latest = table.iloc[-1]
@@ -329,12 +330,12 @@ def build_report(database: Path | str) -> str:
     )
 
 
-def write_report(database: Path | str, out: Path | str) -> Path:
+def write_report(database: Path | str, out: Path | str, shift_month: str | None = None) -> Path:
     """Writes monitoring.html into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "monitoring.html"
-    path.write_text(build_report(database), encoding="utf-8")
+    path.write_text(build_report(database, shift_month), encoding="utf-8")
     return path
 
 
@@ -344,11 +345,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--database", type=Path, default=Path("warehouse/churn.duckdb"))
     parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument(
+        "--shift-month",
+        type=month_argument,
+        help="YYYY-MM of a known change (a simulated shift), for the targets",
+    )
     args = parser.parse_args(argv)
     if not args.database.is_file():
         print(f"error: no warehouse at {args.database}", file=sys.stderr)
         return 2
-    print(f"wrote {write_report(args.database, args.out)}")
+    print(f"wrote {write_report(args.database, args.out, args.shift_month)}")
     return 0
 
 
