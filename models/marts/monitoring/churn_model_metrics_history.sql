@@ -30,6 +30,7 @@ final as (
         cast(base_rate as double) as base_rate,
         cast(mean_probability as double) as mean_probability,
         cast(calibration_in_the_large as double) as calibration_in_the_large,
+        cast(calibration_in_the_large_sd as double) as calibration_in_the_large_sd,
         cast(roc_auc as double) as roc_auc,
         cast(roc_auc_lower as double) as roc_auc_lower,
         cast(roc_auc_upper as double) as roc_auc_upper,
