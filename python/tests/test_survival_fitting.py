@@ -230,3 +230,10 @@ def test_the_checks_own_noise_is_the_realised_greenwood_beyond_the_cutoff():
     noise = realised_log_noise(holdout, beyond)
     # Month 1 is the cutoff's data; a month without events or with everyone out adds nothing.
     np.testing.assert_allclose(noise, [0.0, 30 / (80 * 50), 30 / (80 * 50), 0.0])
+
+
+def test_one_backtest_horizon_gives_a_rate_so_the_band_still_widens_with_the_tail():
+    """A single horizon cannot separate a floor from a rate: all of it is rate (e^2 / h^2)."""
+    squared = np.array([0.04, 0.06, 0.05])
+    floor, rate = log_error_model(np.zeros(3, dtype=int), squared, np.full(3, 2.0), 1)
+    np.testing.assert_allclose([floor[0], rate[0]], [0.0, squared.mean() / 4.0])

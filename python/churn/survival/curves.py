@@ -361,14 +361,14 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
 
 
 def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
-    """Each candidate's backtest error rate (and how far that backtest reached), per group, in
-    place. A group's own rate mixes how far the tail model misses with the sampling noise of
-    its check (the realised Kaplan-Meier of its own few players), which only inflates it; the
-    parent's backtest, on more players, measures the miss more cleanly: a group takes the
-    smaller of its own and its parent's error (floor + rate x h^2 at h = COMPARED_HORIZON), and
-    a group too young for a backtest of its own (no earlier cutoff with months to check) its
-    parent's, so that exactly the longest tails do not go without extrapolation error. Filled
-    coarse to fine; none anywhere counts 0."""
+    """Each candidate's backtest error (floor, rate and how far that backtest reached), per group,
+    in place. A group's own error, with its check's noise taken off, is still noisy on few
+    players; the parent's backtest, on more players, measures the miss more cleanly. A group
+    takes the smaller of its own and its parent's error (floor + rate x h^2 at h =
+    COMPARED_HORIZON) when its own is positive; its parent's when its own is zero (its check's
+    noise exceeded its errors: that says the check was too small, not that the tail is exact)
+    or missing (too young for a backtest), so that exactly the longest tails do not go without
+    extrapolation error. Filled coarse to fine; none anywhere counts 0."""
     order = {"all": 0, "partner": 1, "partition": 2}
     for key in sorted(tails, key=lambda key: order.get(key[0], 3)):
         parent_key = _parent_key(key)
@@ -376,7 +376,8 @@ def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
         if parent is None:
             continue
         own, inherited = (t["floor"] + t["rate"] * COMPARED_HORIZON**2 for t in (tail, parent))
-        take = np.isfinite(inherited) & ~(own <= inherited)  # NaN own: take the parent's
+        # NaN or zero own: the parent's.
+        take = np.isfinite(inherited) & ~((own > 0) & (own <= inherited))
         for name in ("rate", "floor", "reach"):
             tail[name] = np.where(take, parent[name], tail[name])
 

@@ -265,9 +265,12 @@ def log_error_model(
     with np.errstate(divide="ignore", invalid="ignore"):
         floor = (y * s4 - s2 * yh) / det
         rate = (count * yh - s2 * y) / det
-        # One horizon only, or a negative part: the best fit with that part at 0.
-        only_floor = ~(det > 1e-9 * count * s4) | (rate < 0)
-        only_rate = ~only_floor & (floor < 0)
+        # One horizon cannot tell a floor from a rate: the rate alone, so the error still grows
+        # with the months extrapolated (a floor alone would keep a 36-month tail's band as narrow
+        # as a 1-month one). Several horizons with a negative part: the best fit without it.
+        one_horizon = ~(det > 1e-9 * count * s4)
+        only_floor = ~one_horizon & (rate < 0)
+        only_rate = one_horizon | (~only_floor & (floor < 0))
         floor = np.maximum(np.where(only_floor, y / count, np.where(only_rate, 0.0, floor)), 0.0)
         rate = np.maximum(np.where(only_floor, 0.0, np.where(only_rate, yh / s4, rate)), 0.0)
     missing = count == 0
