@@ -105,7 +105,7 @@ build: install warehouse/exports
 # parsing, one core per dbt process. make test TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 test: lint install-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The --vars JSON a build would get (the tests check its quoting).
 dbt-vars:

@@ -43,3 +43,35 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     run = build_once(tmp_path_factory, "sample", lambda workdir: run_dbt(["build"], workdir))
     assert run.returncode == 0, run.output[-4000:]
     return run
+
+
+# The files that take longest, longest first (measured with `--durations`; a fixture that waits
+# for another file's build counts as that file's). `make test` gives pytest-xdist files in
+# collection order (--no-loadscope-reorder), so these start first and the two workers finish
+# together instead of one running a long file alone at the end. A file missing here runs after
+# them: a stale list costs minutes, never a result.
+SLOWEST_FIRST = (
+    "test_replay.py",
+    "test_spark_sql.py",
+    "test_classifier_build.py",
+    "test_hostile_files.py",
+    "test_hostile_window.py",
+    "test_pipeline_hostile.py",
+    "test_determinism.py",
+    "test_report_small_export.py",
+    "test_report_facts.py",
+    "test_hostile_vars.py",
+    "test_bench.py",
+    "test_survival_fitting.py",
+    "test_survival_outcome.py",
+    "test_report.py",
+    "test_browser_reports.py",
+    "test_exports.py",
+    "test_docs_complete.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of SLOWEST_FIRST first, in its order; the others after, as collected."""
+    rank = {name: position for position, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
