@@ -78,15 +78,16 @@ def first_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
 
 def decision_point_cohorts(metrics: pd.DataFrame) -> pd.DataFrame:
     """The prospective rows over all partners, one per cutoff and matured FTD cohort: the
-    players scored at the cohort's decision point (its largest group). The history keeps, at
-    its grain, the few players of a cohort first scored at later cutoffs (they reached the
-    export late) as groups of their own, of one to a dozen players: an AUC of 1.0 or none
-    that says nothing about the cohort."""
+    players scored at the cohort's decision point (the earliest cutoff that scored it, as
+    `first_estimates` and the history's first scores define it). The history keeps, at its
+    grain, the few players of a cohort first scored at later cutoffs (they reached the export
+    late) as groups of their own, of one to a dozen players: an AUC of 1.0 or none that says
+    nothing about the cohort, and scores made with more data than the decision point had."""
     if not len(metrics):
         return metrics
     rows = metrics[(metrics["evaluation_type"] == "prospective") & (metrics["partner_id"] == ALL)]
-    rows = rows.sort_values(["data_cutoff", "ftd_month", "n_players"], kind="mergesort")
-    return rows.drop_duplicates(["data_cutoff", "ftd_month"], keep="last")
+    rows = rows.sort_values(["data_cutoff", "ftd_month", "scored_at_cutoff"], kind="mergesort")
+    return rows.drop_duplicates(["data_cutoff", "ftd_month"], keep="first")
 
 
 def cutoff_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -685,7 +685,7 @@ def _derivatives(
         first, second = model._log_step_derivatives(month, cell_params)
         events = cells.events[:, 0]
         survivors = cells.at_risk[:, 0] - events
-        inverse = 1.0 / np.expm1(-step)  # h / (1 - h)
+        inverse = 1.0 / np.expm1(-step)  # (1 - h) / h, as expm1(-l) = h / (1 - h)
         inside = step < 0.0  # where the value is clipped at l = 0 it does not move
         slope = np.where(inside, survivors - np.where(events > 0, events * inverse, 0.0), 0.0)
         curve = np.where(inside & (events > 0), -events * inverse * (1.0 + inverse), 0.0)
