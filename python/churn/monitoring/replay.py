@@ -5,7 +5,7 @@ each month (only the rows of months up to it, and no first-bet date after it) an
 warehouse month after month into one work folder (warehouse, artifacts, MLflow store), printing
 progress per month. `--report` prints the monitoring table and the issue's targets afterwards;
 `--verify` also rebuilds the last month and runs `--full-refresh` and checks that no history
-table changes. The lead wires it as `churn replay` (`main(argv)`).
+table changes. `churn replay` is the same command.
 """
 
 from __future__ import annotations
