@@ -241,8 +241,8 @@ def test_a_partition_takes_its_parents_cleaner_or_missing_backtest_rate():
     np.testing.assert_allclose(added_variance(5e-3, 1e-3), 1e-3 * h**2, rtol=1e-6)
     # Its own rate below the parent's: its own.
     np.testing.assert_allclose(added_variance(2e-4, 1e-3), 2e-4 * h**2, rtol=1e-6)
-    # Its own zero (its check's noise exceeded its errors): the parent's, never no error at all.
-    np.testing.assert_allclose(added_variance(0.0, 1e-3), 1e-3 * h**2, rtol=1e-6)
+    # Its own zero (its check's noise explains its misses): zero, the band keeps its fit's part.
+    np.testing.assert_allclose(added_variance(0.0, 1e-3), 0.0, atol=1e-12)
 
 
 def test_a_group_without_a_model_uses_its_parents_tail():

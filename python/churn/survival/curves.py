@@ -362,13 +362,15 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
 
 def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
     """Each candidate's backtest error (floor, rate and how far that backtest reached), per group,
-    in place. A group's own error, with its check's noise taken off, is still noisy on few
-    players; the parent's backtest, on more players, measures the miss more cleanly. A group
-    takes the smaller of its own and its parent's error (floor + rate x h^2 at h =
-    COMPARED_HORIZON) when its own is positive; its parent's when its own is zero (its check's
-    noise exceeded its errors: that says the check was too small, not that the tail is exact)
-    or missing (too young for a backtest), so that exactly the longest tails do not go without
-    extrapolation error. Filled coarse to fine; none anywhere counts 0."""
+    in place. A group's own error, with its check's noise taken off, is noisy on few players;
+    the parent's backtest, on more players, measures the miss more cleanly. A group takes the
+    smaller of its own and its parent's error (floor + rate x h^2 at h = COMPARED_HORIZON), and
+    a group too young for a backtest of its own (no earlier cutoff with months to check) its
+    parent's, so that exactly the longest tails do not go without extrapolation error. An own
+    error of zero (the check's noise explains all of its misses) stays: the band still has the
+    fit's parameter and the candidates' spread, and giving such groups the parent's error
+    widened the 1-12 months coverage on the baseline validation from 0.956 to 0.989 (seed 1).
+    Filled coarse to fine; none anywhere counts 0."""
     order = {"all": 0, "partner": 1, "partition": 2}
     for key in sorted(tails, key=lambda key: order.get(key[0], 3)):
         parent_key = _parent_key(key)
@@ -376,8 +378,8 @@ def _extrapolation_rates(tails: dict[tuple, dict]) -> None:
         if parent is None:
             continue
         own, inherited = (t["floor"] + t["rate"] * COMPARED_HORIZON**2 for t in (tail, parent))
-        # NaN or zero own: the parent's.
-        take = np.isfinite(inherited) & ~((own > 0) & (own <= inherited))
+        # NaN own: the parent's.
+        take = np.isfinite(inherited) & ~(own <= inherited)
         for name in ("rate", "floor", "reach"):
             tail[name] = np.where(take, parent[name], tail[name])
 
