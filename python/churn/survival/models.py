@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -462,7 +462,8 @@ class BetaDiscreteWeibull(DiscreteSurvivalModel):
             f_aa = -_trigamma(a + b + y)
             f_bb = _trigamma(b + y) + f_aa
             terms_1 = (a * f_a, b * f_b, f_b * y_c)
-            terms_2 = (
+            # The lower triangle (None) is never read: second[j][i] mirrors second[i][j].
+            terms_2: tuple[tuple[Any, ...], ...] = (
                 (a * f_a + a * a * f_aa, a * b * f_aa, a * f_aa * y_c),
                 (None, b * f_b + b * b * f_bb, b * f_bb * y_c),
                 (None, None, f_bb * y_c * y_c + f_b * y_cc),
@@ -522,7 +523,10 @@ class DiscreteWeibull(DiscreteSurvivalModel):
             power = np.where(positive, np.exp(k * log_ratio), 0.0)
             kl = k * log_ratio
             terms_1 = (-k * power, kl * power)
-            terms_2 = ((k * k * power, -k * power * (1.0 + kl)), (None, kl * power * (1.0 + kl)))
+            terms_2: tuple[tuple[Any, ...], ...] = (
+                (k * k * power, -k * power * (1.0 + kl)),
+                (None, kl * power * (1.0 + kl)),
+            )
             first = [first[i] + sign * terms_1[i] for i in range(2)]
             for i, j in ((0, 0), (0, 1), (1, 1)):
                 second[i][j] = second[i][j] + sign * terms_2[i][j]
@@ -562,7 +566,7 @@ class DiscreteLogLogistic(DiscreteSurvivalModel):
             kl = k * log_ratio
             spread = sigma * (1.0 - sigma)
             terms_1 = (k * sigma, -kl * sigma)
-            terms_2 = (
+            terms_2: tuple[tuple[Any, ...], ...] = (
                 (-k * k * spread, k * sigma + k * kl * spread),
                 (None, -kl * sigma - kl * kl * spread),
             )
