@@ -233,3 +233,15 @@ def test_batched_calibration_fits_equal_one_slice_at_a_time(sliced):
         )
     # The last slice has quick churners only: no recalibration can be fitted.
     assert np.isnan(batch.metrics["calibration_slope"][-1])
+
+
+def test_a_score_that_separates_the_classes_has_no_calibration_fit():
+    # Quasi-separated (the classes meet at one tied score): the likelihood has no finite
+    # optimum, so no slope is reported rather than wherever Newton's method stopped.
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    p = np.array([1.0, 0.8, 0.8, 0.4, 0.4, 0.3, 0.2, 0.2, 0.1, 0.0, 0.0])
+    assert np.isnan(calibration_slope_intercept(y, p)).all()
+    assert np.isnan(calibration_slope_intercept(1 - y, p)).all()
+    # One player more on the wrong side: an ordinary fit.
+    slope, _ = calibration_slope_intercept(np.r_[y, 1], np.r_[p, 0.1])
+    assert np.isfinite(slope)
