@@ -8,12 +8,17 @@ import warnings
 import numpy as np
 import pytest
 from churn.classifier.metrics import (
+    CONFIDENCE,
     bootstrap_weights,
     calibration_slope_intercept,
     evaluate_slice,
+    evaluate_slices,
     expected_calibration_error,
     paired_difference,
+    paired_differences,
+    percentile_intervals,
     poisson_bootstrap_weights,
+    stable_seed,
     top_decile,
     weighted_average_precision,
     weighted_roc_auc,
@@ -138,3 +143,105 @@ def test_bootstrap_blocks_bound_memory_without_changing_a_resample(scored, monke
     np.testing.assert_array_equal(blocked_draws, whole_draws)
     assert blocked == whole
     assert np.array_equal(blocked_draws, weighted_roc_auc(y, p, weights))
+
+
+@pytest.fixture(scope="module")
+def sliced(scored) -> tuple[np.ndarray, dict[str, np.ndarray], list[np.ndarray], list[int]]:
+    """Overlapping slices as the evaluation has them: everyone, 'partners' and 'partitions' (some
+    of one player, some with one class), two models (one with many ties)."""
+    y, p = scored
+    rng = np.random.default_rng(5)
+    partition = rng.integers(0, 150, len(y))
+    members = [np.arange(len(y))]
+    members += [np.flatnonzero(partition // 10 == k) for k in range(15)]
+    members += [np.flatnonzero(partition == k) for k in range(150) if (partition == k).any()]
+    members += [np.array([7]), np.flatnonzero(y == 1)[:5]]
+    scores = {"tied": p, "smooth": np.clip(p + rng.normal(0, 0.05, len(y)), 0.001, 0.999)}
+    seeds = [stable_seed(3, "slice", k) for k in range(len(members))]
+    return y, scores, members, seeds
+
+
+def test_batched_slices_equal_each_slice_evaluated_alone(sliced):
+    y, scores, members, seeds = sliced
+    batches = evaluate_slices(y, scores, members, seeds, 60)
+    for name, batch in batches.items():
+        assert batch.roc_auc_draws.shape == (60, len(members))
+        for index, rows in enumerate(members):
+            weights = poisson_bootstrap_weights(len(rows), 60, seeds[index])
+            alone, draws = evaluate_slice(y[rows], scores[name][rows], weights)
+            # Whole-number weights: the AUC's sums are exact, so the draws are identical.
+            np.testing.assert_array_equal(batch.roc_auc_draws[:, index], draws)
+            for field, value in alone.as_dict().items():
+                np.testing.assert_allclose(
+                    batch.metrics[field][index], value, rtol=1e-9, atol=1e-12, err_msg=field
+                )
+
+
+def test_batched_slices_do_not_depend_on_how_they_are_chunked(sliced, monkeypatch):
+    from churn.classifier import metrics
+
+    y, scores, members, seeds = sliced
+    whole = evaluate_slices(y, scores, members, seeds, 40)
+    # A block smaller than the overall slice's weights: every slice alone, its resamples drawn
+    # three at a time from the same generator.
+    monkeypatch.setattr(metrics, "BOOTSTRAP_BLOCK", 3 * len(y))
+    chunked = evaluate_slices(y, scores, members, seeds, 40)
+    for name in scores:
+        np.testing.assert_array_equal(chunked[name].roc_auc_draws, whole[name].roc_auc_draws)
+        for field, values in whole[name].metrics.items():
+            np.testing.assert_allclose(chunked[name].metrics[field], values, rtol=1e-12)
+
+
+def test_batched_paired_differences_match_the_one_slice_version(sliced):
+    y, scores, members, seeds = sliced
+    batches = evaluate_slices(y, scores, members, seeds, 50)
+    difference, low, high = paired_differences(batches["smooth"], batches["tied"])
+    for index in (0, 3, 20):
+        expected = paired_difference(
+            batches["smooth"].metrics["roc_auc"][index],
+            batches["tied"].metrics["roc_auc"][index],
+            batches["smooth"].roc_auc_draws[:, index],
+            batches["tied"].roc_auc_draws[:, index],
+        )
+        assert (difference[index], low[index], high[index]) == expected
+
+
+def test_vectorised_percentiles_are_numpys_to_the_last_bit():
+    rng = np.random.default_rng(2)
+    values = rng.random((37, 40))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[:, 0] = np.nan  # a column without one finite value
+    values[:, 1] = np.nan  # and one with a single value
+    values[0, 1] = 0.5
+    low, high = percentile_intervals(values)
+    tail = (1 - CONFIDENCE) / 2 * 100
+    assert np.isnan(low[0]) and np.isnan(high[0])
+    for column in range(1, values.shape[1]):
+        finite = values[np.isfinite(values[:, column]), column]
+        assert (low[column], high[column]) == tuple(np.percentile(finite, [tail, 100 - tail]))
+
+
+def test_batched_calibration_fits_equal_one_slice_at_a_time(sliced):
+    y, scores, members, _ = sliced
+    p = scores["smooth"]
+    batch = evaluate_slices(y, {"smooth": p}, members, [0] * len(members), 0)["smooth"]
+    for index in (0, 1, 17, len(members) - 1):
+        slope, intercept = calibration_slope_intercept(y[members[index]], p[members[index]])
+        np.testing.assert_allclose(batch.metrics["calibration_slope"][index], slope, rtol=1e-9)
+        np.testing.assert_allclose(
+            batch.metrics["calibration_intercept"][index], intercept, rtol=1e-9, atol=1e-12
+        )
+    # The last slice has quick churners only: no recalibration can be fitted.
+    assert np.isnan(batch.metrics["calibration_slope"][-1])
+
+
+def test_a_score_that_separates_the_classes_has_no_calibration_fit():
+    # Quasi-separated (the classes meet at one tied score): the likelihood has no finite
+    # optimum, so no slope is reported rather than wherever Newton's method stopped.
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    p = np.array([1.0, 0.8, 0.8, 0.4, 0.4, 0.3, 0.2, 0.2, 0.1, 0.0, 0.0])
+    assert np.isnan(calibration_slope_intercept(y, p)).all()
+    assert np.isnan(calibration_slope_intercept(1 - y, p)).all()
+    # One player more on the wrong side: an ordinary fit.
+    slope, _ = calibration_slope_intercept(np.r_[y, 1], np.r_[p, 0.1])
+    assert np.isfinite(slope)

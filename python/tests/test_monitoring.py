@@ -385,3 +385,26 @@ def test_the_evaluation_of_an_untrainable_export_has_typed_columns():
     types = _duckdb_types(evaluation)
     assert "NULL" not in types.values(), types
     assert types["model_version"] == "VARCHAR" and types["first_cohort"] == "DATE"
+
+
+def test_a_new_registry_store_is_a_copy_of_one_migrated_template(tmp_path, monkeypatch):
+    from churn.monitoring.registry import Registry, empty_store_template
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("CHURN_CACHE_DIR", str(tmp_path / "cache"))
+    first = Registry(tmp_path / "first", "churn-test")
+    template = empty_store_template()
+    assert template.exists() and (tmp_path / "first" / "mlflow.db").exists()
+    made = template.stat().st_mtime_ns
+    first.client.create_registered_model("churn-test")
+    # mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI, which a Registry obeys.
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    second = Registry(tmp_path / "second", "churn-test")
+    assert template.stat().st_mtime_ns == made  # migrated once, then copied
+    # Each store is its own: the second starts empty and takes writes.
+    assert second.frame().empty and second.versions() == []
+    second.client.create_registered_model("churn-test")
+    # An existing store is never replaced by the template.
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    again = Registry(tmp_path / "first", "churn-test")
+    assert again.client.get_registered_model("churn-test").name == "churn-test"

@@ -31,9 +31,8 @@ from churn.classifier import estimators
 from churn.classifier.features import FEATURE_SCHEMA, MODEL_INPUTS
 from churn.classifier.metrics import (
     SliceMetrics,
-    evaluate_slice,
-    paired_difference,
-    poisson_bootstrap_weights,
+    evaluate_slices,
+    paired_differences,
     stable_seed,
 )
 from churn.classifier.model import (
@@ -329,28 +328,33 @@ def evaluation_rows(
     settings: TrainingSettings,
     by_partition: bool,
 ) -> list[dict[str, Any]]:
-    """One row per candidate and slice, with bootstrap intervals. The Poisson resample weights
-    are drawn once per slice and shared by every candidate, so AUC gains over the logistic model
-    (same grain) and the global model (same algorithm) are paired."""
+    """One row per candidate and slice, with bootstrap intervals. Every slice of every candidate
+    is evaluated in one batched pass; a slice's Poisson resample weights are drawn from its own
+    seed and shared by every candidate, so AUC gains over the logistic model (same grain) and the
+    global model (same algorithm) are paired."""
     labels = frame["is_quick_churn"].astype(int).to_numpy()
     first, last = frame["ftd_month"].min(), frame["ftd_month"].max()
-    rows = []
-    for data_split, slice_type, partner, geo, positions in _slices(frame, split, by_partition):
-        weights = poisson_bootstrap_weights(
-            len(positions),
-            settings.bootstrap_samples,
-            stable_seed(settings.seed, data_split, slice_type, partner, geo),
-        )
-        results = {
-            name: evaluate_slice(
-                labels[positions],
-                scored[name]["quick_churn_probability"].to_numpy()[positions],
-                weights,
-            )
-            for name in candidates
+    slices = _slices(frame, split, by_partition)
+    batches = evaluate_slices(
+        labels,
+        {name: scored[name]["quick_churn_probability"].to_numpy() for name in candidates},
+        [positions for *_, positions in slices],
+        [stable_seed(settings.seed, *names) for *names, _ in slices],
+        settings.bootstrap_samples,
+    )
+    gains: dict[str, list[tuple[str, tuple[np.ndarray, ...]]]] = {name: [] for name in candidates}
+    for name, model in candidates.items():
+        references = {
+            "logistic": f"logistic_{model.grain}" if model.algorithm != "logistic" else None,
+            "global": f"{model.algorithm}_global" if model.grain != "global" else None,
         }
+        for suffix, reference in references.items():
+            if reference in batches:
+                gains[name].append((suffix, paired_differences(batches[name], batches[reference])))
+    rows = []
+    for index, (data_split, slice_type, partner, geo, positions) in enumerate(slices):
         for name, model in candidates.items():
-            metrics, draws = results[name]
+            metrics = batches[name].metrics
             row: dict[str, Any] = {
                 "model_name": name,
                 "algorithm": model.algorithm,
@@ -368,19 +372,11 @@ def evaluation_rows(
                 "first_cohort": first,
                 "last_cohort": last,
                 "status": "ok",
-                **metrics.as_dict(),
+                **{field: values[index].item() for field, values in metrics.items()},
             }
-            references = {
-                "logistic": f"logistic_{model.grain}" if model.algorithm != "logistic" else None,
-                "global": f"{model.algorithm}_global" if model.grain != "global" else None,
-            }
-            for suffix, reference in references.items():
-                if reference in results:
-                    gain = paired_difference(
-                        metrics.roc_auc, results[reference][0].roc_auc, draws, results[reference][1]
-                    )
-                    names = [f"roc_auc_gain_vs_{suffix}{end}" for end in ("", "_lower", "_upper")]
-                    row.update(zip(names, gain, strict=True))
+            for suffix, columns in gains[name]:
+                names = [f"roc_auc_gain_vs_{suffix}{end}" for end in ("", "_lower", "_upper")]
+                row.update(zip(names, (column[index].item() for column in columns), strict=True))
             rows.append(row)
     return rows
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -70,6 +71,39 @@ def tracking_uri(artifact_dir: str | Path) -> str:
     return f"sqlite:///{folder / 'mlflow.db'}"
 
 
+def empty_store_template() -> Path:
+    """Where this MLflow version's empty, migrated SQLite store is kept (CHURN_CACHE_DIR, else
+    the user's cache folder)."""
+    import mlflow
+
+    cache = os.environ.get("CHURN_CACHE_DIR") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "churn"
+    )
+    return Path(cache) / f"mlflow-{mlflow.__version__}-empty.db"
+
+
+def seed_new_store(database: Path) -> None:
+    """Starts a new SQLite store as a copy of an empty one this MLflow version migrated once per
+    machine: creating the tables runs every MLflow schema migration, seconds on each fresh
+    warehouse. Leaves the store to MLflow when the cache cannot be written."""
+    if database.exists():
+        return
+    from mlflow import MlflowClient
+
+    template = empty_store_template()
+    try:
+        if not template.exists():
+            template.parent.mkdir(parents=True, exist_ok=True)
+            partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+            partial.unlink(missing_ok=True)
+            MlflowClient(tracking_uri=f"sqlite:///{partial}").search_experiments()
+            # Atomic: a concurrent build copies a complete template or makes its own.
+            os.replace(partial, template)
+        shutil.copyfile(template, database)
+    except OSError as error:
+        logger.info("no MLflow store template (%s): MLflow creates the store", error)
+
+
 class Registry:
     """One registered model in one MLflow store."""
 
@@ -81,6 +115,8 @@ class Registry:
         self.name = name
         self.artifact_dir = Path(artifact_dir).resolve()
         self.uri = tracking_uri(artifact_dir)
+        if self.uri.startswith("sqlite:///"):
+            seed_new_store(Path(self.uri.removeprefix("sqlite:///")))
         mlflow.set_tracking_uri(self.uri)
         mlflow.set_registry_uri(self.uri)
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
