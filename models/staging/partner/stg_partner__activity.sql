@@ -5,6 +5,8 @@
     'activity_month', 'account_id', 'brand_id', 'reg_date', 'ftd_date', 'qp_date',
     'ben_login_id', 'tracker_id', 'player_reg_product',
     'total_deposit', 'total_handle', 'total_ngr'] -%}
+{% set date_columns = ['activity_month', 'reg_date', 'ftd_date', 'qp_date'] -%}
+{% set forced_date_order = date_order_var() -%}
 
 with source_rows as (
 
@@ -43,6 +45,77 @@ states as (
 
 ),
 
+date_order_evidence as (
+
+    -- Slash dates that read one way only, per column: 31/01/2023 is day-first, 01/31/2023
+    -- month-first; 05/03/2023 reads both ways and decides nothing.
+    select
+        {%- for column in date_columns %}
+        sum(case when {{ slash_date('raw_' ~ column, 'dmy') }} is not null
+            and {{ slash_date('raw_' ~ column, 'mdy') }} is null then 1 else 0 end)
+            as n_day_first_{{ column }},
+        sum(case when {{ slash_date('raw_' ~ column, 'mdy') }} is not null
+            and {{ slash_date('raw_' ~ column, 'dmy') }} is null then 1 else 0 end)
+            as n_month_first_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from numbered
+
+),
+
+date_order_totals as (
+
+    select
+        {%- for order in ['day_first', 'month_first'] %}
+        coalesce(
+            {%- for column in date_columns %}
+            n_{{ order }}_{{ column }}{{ ' + ' if not loop.last }}
+            {%- endfor %}, 0) as n_{{ order }},
+        concat_ws(', '
+            {%- for column in date_columns %},
+            case when n_{{ order }}_{{ column }} > 0 then {{ sql_literal(column) }} end
+            {%- endfor %}) as {{ order }}_columns{{ ',' if not loop.last }}
+        {%- endfor %}
+    from date_order_evidence
+
+),
+
+date_order as (
+
+    -- The export's order of slash dates: the var when forced, else what the values say. An export
+    -- holding both orders reads only the slash dates that read one way; the rows with one that
+    -- reads both ways are quarantined (ambiguous_date).
+    select
+        {% if forced_date_order != 'auto' -%}
+        {{ sql_literal(forced_date_order) }} as date_order,
+        {%- else -%}
+        case
+            when n_day_first > 0 and n_month_first > 0 then 'mixed'
+            when n_day_first > 0 then 'dmy'
+            else 'mdy'
+        end as date_order,
+        {%- endif %}
+        {% if forced_date_order != 'auto' -%}
+        'the var date_order; '
+        {%- else -%}
+        case
+            when n_day_first > 0 and n_month_first > 0
+                then 'both orders occur (the columns disagree), slash dates that read both ways are quarantined as ambiguous_date; '
+            when n_day_first > 0 then 'day-first values only; '
+            when n_month_first > 0 then 'month-first values only; '
+            else 'no slash date reads one way only, month first assumed; '
+        end
+        {%- endif %}
+        || 'slash dates that read only day-first: '
+        || cast(n_day_first as {{ dbt.type_string() }})
+        || case when n_day_first > 0 then ' (' || day_first_columns || ')' else '' end
+        || ', only month-first: '
+        || cast(n_month_first as {{ dbt.type_string() }})
+        || case when n_month_first > 0 then ' (' || month_first_columns || ')' else '' end
+            as date_order_basis
+    from date_order_totals
+
+),
+
 parsed as (
 
     select
@@ -54,10 +127,17 @@ parsed as (
         end as partner_id,
         nullif(trim(numbered.raw_account_id), '') as account_id,
         upper(nullif(trim(numbered.raw_brand_id), '')) as brand_code,
-        {{ parse_date('raw_activity_month') }} as activity_date,
-        {{ parse_date('raw_reg_date') }} as reg_date,
-        {{ parse_date('raw_ftd_date') }} as ftd_date,
-        {{ parse_date('raw_qp_date') }} as qp_date,
+        {{ parse_date('raw_activity_month', 'date_order.date_order') }} as activity_date,
+        {{ parse_date('raw_reg_date', 'date_order.date_order') }} as reg_date,
+        {{ parse_date('raw_ftd_date', 'date_order.date_order') }} as ftd_date,
+        {{ parse_date('raw_qp_date', 'date_order.date_order') }} as qp_date,
+        date_order.date_order,
+        date_order.date_order_basis,
+        date_order.date_order = 'mixed' and (
+            {%- for column in date_columns %}
+            {{ is_ambiguous_slash_date('numbered.raw_' ~ column) }}{{ ' or' if not loop.last }}
+            {%- endfor %}
+        ) as has_ambiguous_date,
         nullif(trim(numbered.raw_ben_login_id), '') as ben_login_id,
         nullif(trim(numbered.raw_tracker_id), '') as tracker_id,
         {{ label_key('raw_player_reg_product') }} as product_label_key,
@@ -65,6 +145,7 @@ parsed as (
         {{ parse_amount('raw_total_handle') }} as total_handle,
         {{ parse_amount('raw_total_ngr') }} as total_ngr
     from numbered
+    cross join date_order
 
 ),
 
@@ -91,6 +172,9 @@ final as (
         parsed.total_deposit,
         parsed.total_handle,
         parsed.total_ngr,
+        parsed.date_order,
+        parsed.date_order_basis,
+        parsed.has_ambiguous_date,
         -- What the partner sent, kept for the quarantine and for parse checks.
         parsed.raw_partner_id,
         parsed.raw_activity_month,
