@@ -134,7 +134,7 @@ def twin_exports(tmp_path_factory) -> tuple:
 
 
 def lifetimes(folder, export) -> tuple[object, pd.DataFrame, list]:
-    build = ["build", "--select", "+fct_player_lifetimes", "--exclude-resource-type", "unit_test"]
+    build = [BUILD[0], "--select", "+fct_player_lifetimes", "int_date_order", *BUILD[3:]]
     run = run_dbt(build, folder / export.stem, {"raw_activity_path": str(export)})
     assert run.returncode == 0, run.output[-3000:]
     frame = run.frame("select * from marts.fct_player_lifetimes order by player_id")
