@@ -41,6 +41,25 @@
     coalesce({{ slash_date(text_column, 'dmy') }} <> {{ slash_date(text_column, 'mdy') }}, false)
 {%- endmacro %}
 
+{#- 1 when a text reads as a slash date in the given order only ('mdy' or 'dmy'), else 0. -#}
+{% macro reads_only_as(text_column, order) -%}
+    {%- set other = 'mdy' if order == 'dmy' else 'dmy' -%}
+    case
+        when {{ slash_date(text_column, order) }} is not null
+            and {{ slash_date(text_column, other) }} is null then 1
+        else 0
+    end
+{%- endmacro %}
+
+{#- The date columns whose count column (`prefix` + column name) is above zero, as one text
+    ('reg_date, ftd_date'); the columns that said which order an export's slash dates have. -#}
+{% macro columns_with_evidence(count_prefix) -%}
+    concat_ws(', '
+    {%- for column in ['activity_month', 'reg_date', 'ftd_date', 'qp_date'] %},
+        case when {{ count_prefix ~ column }} > 0 then {{ sql_literal(column) }} end
+    {%- endfor %})
+{%- endmacro %}
+
 {#- A slash date read in the given order ('mdy' or 'dmy'), null when it does not read so. -#}
 {% macro slash_date(text_column, order) -%}
     {{ return(adapter.dispatch('slash_date', 'churn')(text_column, order)) }}

@@ -86,12 +86,12 @@ def test_without_evidence_the_order_is_month_first_unless_the_var_says_otherwise
     auto = run_window(tmp_path / "auto", {"raw_activity_path": export})
     assert auto.returncode == 0, auto.output[-3000:]
     assert date_order(auto)[0] == "mdy"
-    assert "month first assumed" in date_order(auto)[1]
+    assert date_order(auto)[1] == "month first (assumed: no slash date reads one way only)"
     assert verdicts(auto, ["V1"])["V1"][2] == "2023-05-01"
     forced = run_window(tmp_path / "dmy", {"raw_activity_path": export, "date_order": "DMY"})
     assert forced.returncode == 0, forced.output[-3000:]
     assert date_order(forced)[0] == "dmy"
-    assert date_order(forced)[1].startswith("the var date_order")
+    assert date_order(forced)[1] == "set by the var date_order"
     assert verdicts(forced, ["V1"])["V1"][2] == "2023-01-05"
 
 

@@ -5,8 +5,7 @@
     'activity_month', 'account_id', 'brand_id', 'reg_date', 'ftd_date', 'qp_date',
     'ben_login_id', 'tracker_id', 'player_reg_product',
     'total_deposit', 'total_handle', 'total_ngr'] -%}
-{% set date_columns = ['activity_month', 'reg_date', 'ftd_date', 'qp_date'] -%}
-{% set forced_date_order = date_order_var() -%}
+{% set forced_date_order = sql_literal(date_order_var()) -%}
 
 with source_rows as (
 
@@ -50,14 +49,14 @@ date_order_evidence as (
     -- Slash dates that read one way only, per column: 31/01/2023 is day-first, 01/31/2023
     -- month-first; 05/03/2023 reads both ways and decides nothing.
     select
-        {%- for column in date_columns %}
-        sum(case when {{ slash_date('raw_' ~ column, 'dmy') }} is not null
-            and {{ slash_date('raw_' ~ column, 'mdy') }} is null then 1 else 0 end)
-            as n_day_first_{{ column }},
-        sum(case when {{ slash_date('raw_' ~ column, 'mdy') }} is not null
-            and {{ slash_date('raw_' ~ column, 'dmy') }} is null then 1 else 0 end)
-            as n_month_first_{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        sum({{ reads_only_as('raw_activity_month', 'dmy') }}) as n_day_first_activity_month,
+        sum({{ reads_only_as('raw_reg_date', 'dmy') }}) as n_day_first_reg_date,
+        sum({{ reads_only_as('raw_ftd_date', 'dmy') }}) as n_day_first_ftd_date,
+        sum({{ reads_only_as('raw_qp_date', 'dmy') }}) as n_day_first_qp_date,
+        sum({{ reads_only_as('raw_activity_month', 'mdy') }}) as n_month_first_activity_month,
+        sum({{ reads_only_as('raw_reg_date', 'mdy') }}) as n_month_first_reg_date,
+        sum({{ reads_only_as('raw_ftd_date', 'mdy') }}) as n_month_first_ftd_date,
+        sum({{ reads_only_as('raw_qp_date', 'mdy') }}) as n_month_first_qp_date
     from numbered
 
 ),
@@ -65,17 +64,38 @@ date_order_evidence as (
 date_order_totals as (
 
     select
-        {%- for order in ['day_first', 'month_first'] %}
         coalesce(
-            {%- for column in date_columns %}
-            n_{{ order }}_{{ column }}{{ ' + ' if not loop.last }}
-            {%- endfor %}, 0) as n_{{ order }},
-        concat_ws(', '
-            {%- for column in date_columns %},
-            case when n_{{ order }}_{{ column }} > 0 then {{ sql_literal(column) }} end
-            {%- endfor %}) as {{ order }}_columns{{ ',' if not loop.last }}
-        {%- endfor %}
+            n_day_first_activity_month + n_day_first_reg_date + n_day_first_ftd_date
+            + n_day_first_qp_date, 0
+        ) as n_day_first,
+        coalesce(
+            n_month_first_activity_month + n_month_first_reg_date + n_month_first_ftd_date
+            + n_month_first_qp_date, 0
+        ) as n_month_first,
+        {{ columns_with_evidence('n_day_first_') }} as day_first_columns,
+        {{ columns_with_evidence('n_month_first_') }} as month_first_columns
     from date_order_evidence
+
+),
+
+evidence_text as (
+
+    -- The counts behind the decision, for the sentence.
+    select
+        *,
+        case
+            when n_day_first + n_month_first > 0
+                then '; slash dates that read only day-first: '
+                    || cast(n_day_first as {{ dbt.type_string() }})
+                    || case when n_day_first > 0 then ' (' || day_first_columns || ')' else '' end
+                    || ', only month-first: '
+                    || cast(n_month_first as {{ dbt.type_string() }})
+                    || case
+                        when n_month_first > 0 then ' (' || month_first_columns || ')' else ''
+                    end
+            else ''
+        end as evidence
+    from date_order_totals
 
 ),
 
@@ -85,34 +105,22 @@ date_order as (
     -- holding both orders reads only the slash dates that read one way; the rows with one that
     -- reads both ways are quarantined (ambiguous_date).
     select
-        {% if forced_date_order != 'auto' -%}
-        {{ sql_literal(forced_date_order) }} as date_order,
-        {%- else -%}
         case
+            when {{ forced_date_order }} <> 'auto' then {{ forced_date_order }}
             when n_day_first > 0 and n_month_first > 0 then 'mixed'
             when n_day_first > 0 then 'dmy'
             else 'mdy'
         end as date_order,
-        {%- endif %}
-        {% if forced_date_order != 'auto' -%}
-        'the var date_order; '
-        {%- else -%}
         case
+            when {{ forced_date_order }} <> 'auto' then 'set by the var date_order'
             when n_day_first > 0 and n_month_first > 0
-                then 'both orders occur (the columns disagree), slash dates that read both ways are quarantined as ambiguous_date; '
-            when n_day_first > 0 then 'day-first values only; '
-            when n_month_first > 0 then 'month-first values only; '
-            else 'no slash date reads one way only, month first assumed; '
-        end
-        {%- endif %}
-        || 'slash dates that read only day-first: '
-        || cast(n_day_first as {{ dbt.type_string() }})
-        || case when n_day_first > 0 then ' (' || day_first_columns || ')' else '' end
-        || ', only month-first: '
-        || cast(n_month_first as {{ dbt.type_string() }})
-        || case when n_month_first > 0 then ' (' || month_first_columns || ')' else '' end
-            as date_order_basis
-    from date_order_totals
+                then 'both orders occur: the slash dates that read both ways are quarantined '
+                    || '(ambiguous_date)'
+            when n_day_first > 0 then 'day first: no slash date reads only month-first'
+            when n_month_first > 0 then 'month first: no slash date reads only day-first'
+            else 'month first (assumed: no slash date reads one way only)'
+        end || evidence as date_order_basis
+    from evidence_text
 
 ),
 
@@ -134,9 +142,10 @@ parsed as (
         date_order.date_order,
         date_order.date_order_basis,
         date_order.date_order = 'mixed' and (
-            {%- for column in date_columns %}
-            {{ is_ambiguous_slash_date('numbered.raw_' ~ column) }}{{ ' or' if not loop.last }}
-            {%- endfor %}
+            {{ is_ambiguous_slash_date('numbered.raw_activity_month') }}
+            or {{ is_ambiguous_slash_date('numbered.raw_reg_date') }}
+            or {{ is_ambiguous_slash_date('numbered.raw_ftd_date') }}
+            or {{ is_ambiguous_slash_date('numbered.raw_qp_date') }}
         ) as has_ambiguous_date,
         nullif(trim(numbered.raw_ben_login_id), '') as ben_login_id,
         nullif(trim(numbered.raw_tracker_id), '') as tracker_id,

@@ -214,7 +214,7 @@ SENTENCES = [
         "from {smallest_partition_players:,} players ({smallest_partition}) to "
         "{largest_partition_players:,} ({largest_partition}), median "
         "{median_partition_players:,.0f}",
-        "{largest_partition} with {largest_partition_players:#player}",
+        "of {largest_partition_players:#player} ({largest_partition})",
     ),
     Sentence(
         "hazard_verdict",

@@ -14,7 +14,7 @@ EDA_OVERVIEW = [
     "{n_raw_rows:,} raw rows: {n_clean_rows:,} clean and {n_quarantined_rows:,} "
     "({share_quarantined:.1%}) quarantined with a reason; each row is in exactly one place.",
     "{n_players:,} players (a partner account in one state) of {n_partners:#partner} in "
-    "{n_states:#state}: {n_partitions:#partition} (partner x state), "
+    "{n_states:#state}: {n_partitions:#partition} (partner x state) "
     "{partition_sizes_clause}; {n_partitions_under_500:,} "
     "{n_partitions_under_500:?has|have} fewer than 500 players.",
     "{partner_shares_sentence}",
@@ -123,8 +123,8 @@ EDA_CHALLENGES = [
     "Late entry: {n_left_truncated:#player} deposited before the data window. Only those still "
     "playing appear, so they are survivors; starting them at month 0 would bias survival up. They "
     "enter the risk set at `entry_month` (left truncation) and the classifier does not use them.",
-    "Duplicates ({problem_duplicate_rows:#row}), test accounts ({problem_test_account_rows:,} "
-    "rows) and all-zero rows ({problem_all_zero_activity_rows:,}) would inflate activity, money "
+    "Duplicates ({problem_duplicate_rows:#row}), test accounts ({problem_test_account_rows:#row}) "
+    "and all-zero rows ({problem_all_zero_activity_rows:,}) would inflate activity, money "
     "and gaps if kept; they are quarantined with a reason and reconciled on every build.",
     "Activity before the FTD: {problem_activity_before_ftd_rows:#row} "
     "{problem_activity_before_ftd_rows:?is|are} dated before the "
