@@ -202,6 +202,12 @@ SENTENCES = [
     Sentence("all_partners", "has_several_partners", "all partners", "{largest_partner}'s players"),
     Sentence("partners_word", "has_several_partners", "partners", "the partner"),
     Sentence(
+        "partners_enter_states",
+        "has_several_partners",
+        "partners enter states",
+        "{largest_partner} enters states",
+    ),
+    Sentence(
         "partner_s12_clause",
         "has_several_partners",
         "Partners differ: S(12) from {worst_partner_s12:.1%} ({worst_partner}) to "

@@ -266,7 +266,7 @@ PRODUCTION_PARTITIONS = [
 # --- figure captions: what to see ------------------------------------------------------------
 
 CAPTIONS = {
-    "fig-monthly-volumes": "Look at the growth as partners enter states and at the yearly FTD "
+    "fig-monthly-volumes": "Look at the growth as {partners_enter_states} and at the yearly FTD "
     "rhythm (peak in {peak_ftd_calendar_month}, low in {low_ftd_calendar_month}).",
     "fig-state-volumes": "Partition sizes range from {smallest_partition_players:,} to "
     "{largest_partition_players:#player}; {largest_partner_clause}.",
