@@ -75,6 +75,15 @@
             ~ ('' if n_raw == n_clean + n_quarantined else '; DOES NOT BALANCE, see marts.dq_reconciliation'))) -%}
     {%- endif -%}
 
+    {#- How slash dates were read (int_date_order) -#}
+    {%- set dates = churn_summary_rows('int_date_order', ['date_order', 'date_order_basis'],
+            'select date_order, date_order_basis from {relation}') -%}
+    {%- if dates is string -%}
+        {%- do lines.append(('dates', dates)) -%}
+    {%- elif dates | length -%}
+        {%- do lines.append(('dates', 'slash dates read ' ~ dates[0][0] ~ ': ' ~ dates[0][1])) -%}
+    {%- endif -%}
+
     {#- Players and partitions -#}
     {%- set players = churn_summary_rows('fct_player_lifetimes', ['partner_id', 'geo'],
             'select count(*), count(distinct partner_id || \'/\' || geo) from {relation}') -%}
@@ -82,7 +91,8 @@
         {%- do lines.append(('players', players)) -%}
     {%- else -%}
         {%- do lines.append(('players', churn_summary_count(players[0][0]) ~ ' in '
-            ~ churn_summary_count(players[0][1]) ~ ' partitions (partner x state)')) -%}
+            ~ churn_summary_count(players[0][1]) ~ (' partition' if players[0][1] == 1 else ' partitions')
+            ~ ' (partner x state)')) -%}
     {%- endif -%}
 
     {#- Survival tails -#}

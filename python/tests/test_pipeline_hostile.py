@@ -123,6 +123,11 @@ HOSTILE_ROWS: list[tuple[str | None, list[str]]] = [
     ),
     # Deposited before the data window and first seen in its first month: enters late.
     (None, variant(account_id="A27", ftd_date="2022-06-10")),
+    # Slash dates of both orders in one export: a date that reads one way only is read so, one
+    # that reads both ways (Jan 2nd or Feb 1st) is quarantined.
+    (None, variant(account_id="A29", reg_date="30/12/2022")),
+    (None, variant(account_id="A30", reg_date="12/30/2022")),
+    ("ambiguous_date", variant(account_id="A31", ftd_date="01/02/2023")),
 ]
 # Filler so every month up to the export month has typical volume (the window is derived), well
 # above the single stray rows before and after it.
@@ -274,6 +279,7 @@ def test_every_named_player_is_kept_or_quarantined_with_a_reason(hostile_build):
         "A24": "before_data_start",
         "A20": "after_export_month",
         "A26": "all_zero_activity",
+        "A31": "ambiguous_date",
     }
     balance = hostile_build.query(
         "select sum(n_raw_players), sum(n_players), sum(n_quarantined_players), "

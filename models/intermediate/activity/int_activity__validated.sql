@@ -56,6 +56,8 @@ checked as (
                 or staged.raw_activity_month is null
                 or trim(staged.raw_activity_month) = '' then 'missing_key'
             when not {{ is_valid_partner_id('staged.partner_id') }} then 'invalid_partner_id'
+            -- Only in an export holding both orders: a slash date that reads both ways.
+            when staged.has_ambiguous_date then 'ambiguous_date'
             when staged.activity_month is null
                 or (staged.reg_date is null and nullif(trim(staged.raw_reg_date), '') is not null)
                 or (staged.ftd_date is null and nullif(trim(staged.raw_ftd_date), '') is not null)

@@ -32,6 +32,9 @@ final as (
         validated.reason_code,
         reason_codes.check_order,
         case validated.reason_code
+            when 'ambiguous_date'
+                then 'A slash date that reads both day-first and month-first, in an export holding '
+                    || 'both orders (set the var date_order): ' || {{ raw_dates }}
             when 'unparseable_date'
                 then 'Not a date in activity_month/reg_date/ftd_date/qp_date: '
                     || {{ raw_dates }}

@@ -5,6 +5,7 @@
     'activity_month', 'account_id', 'brand_id', 'reg_date', 'ftd_date', 'qp_date',
     'ben_login_id', 'tracker_id', 'player_reg_product',
     'total_deposit', 'total_handle', 'total_ngr'] -%}
+{% set forced_date_order = sql_literal(date_order_var()) -%}
 
 with source_rows as (
 
@@ -43,6 +44,86 @@ states as (
 
 ),
 
+date_order_evidence as (
+
+    -- Slash dates that read one way only, per column: 31/01/2023 is day-first, 01/31/2023
+    -- month-first; 05/03/2023 reads both ways and decides nothing.
+    select
+        sum({{ reads_only_as('raw_activity_month', 'dmy') }}) as n_day_first_activity_month,
+        sum({{ reads_only_as('raw_reg_date', 'dmy') }}) as n_day_first_reg_date,
+        sum({{ reads_only_as('raw_ftd_date', 'dmy') }}) as n_day_first_ftd_date,
+        sum({{ reads_only_as('raw_qp_date', 'dmy') }}) as n_day_first_qp_date,
+        sum({{ reads_only_as('raw_activity_month', 'mdy') }}) as n_month_first_activity_month,
+        sum({{ reads_only_as('raw_reg_date', 'mdy') }}) as n_month_first_reg_date,
+        sum({{ reads_only_as('raw_ftd_date', 'mdy') }}) as n_month_first_ftd_date,
+        sum({{ reads_only_as('raw_qp_date', 'mdy') }}) as n_month_first_qp_date
+    from numbered
+
+),
+
+date_order_totals as (
+
+    select
+        coalesce(
+            n_day_first_activity_month + n_day_first_reg_date + n_day_first_ftd_date
+            + n_day_first_qp_date, 0
+        ) as n_day_first,
+        coalesce(
+            n_month_first_activity_month + n_month_first_reg_date + n_month_first_ftd_date
+            + n_month_first_qp_date, 0
+        ) as n_month_first,
+        {{ columns_with_evidence('n_day_first_') }} as day_first_columns,
+        {{ columns_with_evidence('n_month_first_') }} as month_first_columns
+    from date_order_evidence
+
+),
+
+evidence_text as (
+
+    -- The counts behind the decision, for the sentence.
+    select
+        *,
+        case
+            when n_day_first + n_month_first > 0
+                then '; slash dates that read only day-first: '
+                    || cast(n_day_first as {{ dbt.type_string() }})
+                    || case when n_day_first > 0 then ' (' || day_first_columns || ')' else '' end
+                    || ', only month-first: '
+                    || cast(n_month_first as {{ dbt.type_string() }})
+                    || case
+                        when n_month_first > 0 then ' (' || month_first_columns || ')' else ''
+                    end
+            else ''
+        end as evidence
+    from date_order_totals
+
+),
+
+date_order as (
+
+    -- The export's order of slash dates: the var when forced, else what the values say. An export
+    -- holding both orders reads only the slash dates that read one way; the rows with one that
+    -- reads both ways are quarantined (ambiguous_date).
+    select
+        case
+            when {{ forced_date_order }} <> 'auto' then {{ forced_date_order }}
+            when n_day_first > 0 and n_month_first > 0 then 'mixed'
+            when n_day_first > 0 then 'dmy'
+            else 'mdy'
+        end as date_order,
+        case
+            when {{ forced_date_order }} <> 'auto' then 'set by the var date_order'
+            when n_day_first > 0 and n_month_first > 0
+                then 'both orders occur: the slash dates that read both ways are quarantined '
+                    || '(ambiguous_date)'
+            when n_day_first > 0 then 'day first: no slash date reads only month-first'
+            when n_month_first > 0 then 'month first: no slash date reads only day-first'
+            else 'month first (assumed: no slash date reads one way only)'
+        end || evidence as date_order_basis
+    from evidence_text
+
+),
+
 parsed as (
 
     select
@@ -54,10 +135,18 @@ parsed as (
         end as partner_id,
         nullif(trim(numbered.raw_account_id), '') as account_id,
         upper(nullif(trim(numbered.raw_brand_id), '')) as brand_code,
-        {{ parse_date('raw_activity_month') }} as activity_date,
-        {{ parse_date('raw_reg_date') }} as reg_date,
-        {{ parse_date('raw_ftd_date') }} as ftd_date,
-        {{ parse_date('raw_qp_date') }} as qp_date,
+        {{ parse_date('raw_activity_month', 'date_order.date_order') }} as activity_date,
+        {{ parse_date('raw_reg_date', 'date_order.date_order') }} as reg_date,
+        {{ parse_date('raw_ftd_date', 'date_order.date_order') }} as ftd_date,
+        {{ parse_date('raw_qp_date', 'date_order.date_order') }} as qp_date,
+        date_order.date_order,
+        date_order.date_order_basis,
+        date_order.date_order = 'mixed' and (
+            {{ is_ambiguous_slash_date('numbered.raw_activity_month') }}
+            or {{ is_ambiguous_slash_date('numbered.raw_reg_date') }}
+            or {{ is_ambiguous_slash_date('numbered.raw_ftd_date') }}
+            or {{ is_ambiguous_slash_date('numbered.raw_qp_date') }}
+        ) as has_ambiguous_date,
         nullif(trim(numbered.raw_ben_login_id), '') as ben_login_id,
         nullif(trim(numbered.raw_tracker_id), '') as tracker_id,
         {{ label_key('raw_player_reg_product') }} as product_label_key,
@@ -65,6 +154,7 @@ parsed as (
         {{ parse_amount('raw_total_handle') }} as total_handle,
         {{ parse_amount('raw_total_ngr') }} as total_ngr
     from numbered
+    cross join date_order
 
 ),
 
@@ -91,6 +181,9 @@ final as (
         parsed.total_deposit,
         parsed.total_handle,
         parsed.total_ngr,
+        parsed.date_order,
+        parsed.date_order_basis,
+        parsed.has_ambiguous_date,
         -- What the partner sent, kept for the quarantine and for parse checks.
         parsed.raw_partner_id,
         parsed.raw_activity_month,

@@ -188,6 +188,17 @@ def submodel_keys(partner_id: pd.Series, partition_key: pd.Series, grain: str) -
     return chain
 
 
+def distinct_groups(keys: pd.Series, parents: pd.Series) -> list[tuple[str, np.ndarray]]:
+    """(key, row positions) of each group of `keys` that holds fewer rows than its parent group
+    in `parents` (the next key of the chain). A group holding all of its parent's rows (the one
+    partner of an export, a partner's only state) would refit the parent's model on them."""
+    parent_sizes = parents.value_counts()
+    groups = sorted(keys.groupby(keys.to_numpy()).indices.items())
+    return [
+        (str(key), rows) for key, rows in groups if len(rows) < parent_sizes[parents.iloc[rows[0]]]
+    ]
+
+
 def route(
     partner_id: pd.Series, partition_key: pd.Series, grain: str, available: set[str] | dict
 ) -> pd.Series:

@@ -99,10 +99,10 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         chain = estimators.submodel_keys(inputs["partner_id"], inputs["partition_key"], self.grain)
         # Coarse to fine: partner sub-models first, then partitions.
         # One group-by per level (row positions per key), not a scan of every row per key.
-        for keys in reversed(chain[:-1]):
-            for key, rows in sorted(keys.groupby(keys.to_numpy()).indices.items()):
+        for level in reversed(range(len(chain) - 1)):
+            for key, rows in estimators.distinct_groups(chain[level], chain[level + 1]):
                 if estimators.is_trainable(labels[rows], int(self.min_submodel_players), folds):
-                    submodels[str(key)] = estimators.fit_calibrated(
+                    submodels[key] = estimators.fit_calibrated(
                         self.algorithm, seed, inputs.iloc[rows], labels[rows], folds
                     )
         self.submodels_ = submodels

@@ -351,6 +351,9 @@ def evaluation_rows(
         for suffix, reference in references.items():
             if reference in batches:
                 gains[name].append((suffix, paired_differences(batches[name], batches[reference])))
+    statuses = {
+        name: _candidate_status(model, candidates, frame) for name, model in candidates.items()
+    }
     rows = []
     for index, (data_split, slice_type, partner, geo, positions) in enumerate(slices):
         for name, model in candidates.items():
@@ -371,7 +374,7 @@ def evaluation_rows(
                 "n_submodels": len(model.submodels_),
                 "first_cohort": first,
                 "last_cohort": last,
-                "status": "ok",
+                "status": statuses[name],
                 **{field: values[index].item() for field, values in metrics.items()},
             }
             for suffix, columns in gains[name]:
@@ -379,6 +382,25 @@ def evaluation_rows(
                 row.update(zip(names, (column[index].item() for column in columns), strict=True))
             rows.append(row)
     return rows
+
+
+def _candidate_status(
+    model: QuickChurnClassifier, candidates: dict[str, QuickChurnClassifier], frame: pd.DataFrame
+) -> str:
+    """`ok`, and for a finer grain without a sub-model of its own (one partner, or none with
+    enough labelled players) that it is its global model, so its zero gain is no finding."""
+    reference = candidates.get(f"{model.algorithm}_global")
+    if model.grain == "global" or reference is None:
+        return "ok"
+    if set(model.submodels_) != set(reference.submodels_):
+        return "ok"
+    levels = "partner or partition" if model.grain == "partition" else "partner"
+    why = (
+        "the export has one partner"
+        if model.grain == "partner" and frame["partner_id"].nunique() == 1
+        else f"no {levels} has the labelled players for one"
+    )
+    return f"ok; the same model as {model.algorithm}_global: no sub-model of its own ({why})"
 
 
 def choose_algorithm(cv_overall: pd.DataFrame) -> str:

@@ -198,6 +198,30 @@ SENTENCES = [
         "the largest partner, {largest_partner}, holds {largest_partner_share:.0%} of them",
         "all of them are {largest_partner}'s",
     ),
+    # One partner (or one partition): no comparison between partners (or partitions).
+    Sentence("all_partners", "has_several_partners", "all partners", "{largest_partner}'s players"),
+    Sentence("partners_word", "has_several_partners", "partners", "the partner"),
+    Sentence(
+        "partners_enter_states",
+        "has_several_partners",
+        "partners enter states",
+        "{largest_partner} enters states",
+    ),
+    Sentence(
+        "partner_s12_clause",
+        "has_several_partners",
+        "Partners differ: S(12) from {worst_partner_s12:.1%} ({worst_partner}) to "
+        "{best_partner_s12:.1%} ({best_partner}); by product from",
+        "By product S(12) goes from",
+    ),
+    Sentence(
+        "partition_sizes_clause",
+        "has_several_partitions",
+        "from {smallest_partition_players:,} players ({smallest_partition}) to "
+        "{largest_partition_players:,} ({largest_partition}), median "
+        "{median_partition_players:,.0f}",
+        "of {largest_partition_players:#player} ({largest_partition})",
+    ),
     Sentence(
         "hazard_verdict",
         "is_hazard_falling",
@@ -229,6 +253,22 @@ SENTENCES = [
 ]
 
 
+class ProseFormatter(string.Formatter):
+    """str.format with two specs for counts, so a sentence reads right for one as for many:
+    `{n:#partner}` gives "1 partner" or "1,234 partners" (`{n:#child|children}` for an irregular
+    plural) and `{n:?has|have}` the word alone."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec[:1] in ("#", "?"):
+            singular, _, plural = format_spec[1:].partition("|")
+            word = singular if value == 1 else (plural or singular + "s")
+            return f"{value:,} {word}" if format_spec[0] == "#" else word
+        return super().format_field(value, format_spec)
+
+
+PROSE = ProseFormatter()
+
+
 @dataclass
 class Facts:
     """Values by name, and why the analyses behind the missing ones did not run."""
@@ -242,7 +282,7 @@ class Facts:
         try:
             undefined = [
                 name
-                for _, name, _, _ in string.Formatter().parse(template)
+                for _, name, _, _ in PROSE.parse(template)
                 if name and _is_missing(self.values.get(name, 0))
             ]
             if undefined:
@@ -250,7 +290,7 @@ class Facts:
                     f"(not available: {', '.join(undefined)} cannot be computed on this "
                     "export: too few players or cohorts)"
                 )
-            return string.Formatter().vformat(template, (), self.values)
+            return PROSE.vformat(template, (), self.values)
         except KeyError as missing:
             reason = "; ".join(f"{name}: {error}" for name, error in sorted(self.errors.items()))
             if not reason:
@@ -287,6 +327,8 @@ def compute_facts(results: Mapping[str, QueryResult], sources: list = SOURCES) -
             facts.errors[source.analysis] = reason
             continue
         facts.values.update({name: _plain(v) for name, v in source.read(frame).items()})
+    if facts.values.get("n_partitions") is not None:
+        facts.values["has_several_partitions"] = facts.values["n_partitions"] > 1
     for sentence in SENTENCES:
         if sentence.condition in facts.values and facts.values[sentence.condition] is not None:
             chosen = sentence.if_true if facts.values[sentence.condition] else sentence.if_false
