@@ -204,6 +204,25 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
     np.testing.assert_allclose(
         log_sd(drifting)[tail] ** 2 - anchor_sd**2, 1e-3 * (months - 24) ** 2, rtol=1e-6
     )
+    # Both: the larger of the two (they measure the same uncertainty, which model is right).
+    choice_spread = 0.25 * (other - sbg) ** 2
+    floor = float(np.median(choice_spread))
+    both = assemble_curves(
+        rows,
+        pd.DataFrame(
+            [
+                {
+                    **fit_row("sbg", SBG, True, 0.5, None),
+                    "backtest_log_error_rate": 0.0,
+                    "backtest_log_error_floor": floor,
+                },
+                fit_row("weibull", weibull, False, 0.5),
+            ]
+        ),
+    )
+    larger = np.maximum(choice_spread, floor)
+    assert (choice_spread < floor).any() and (choice_spread > floor).any()
+    np.testing.assert_allclose(log_sd(both)[tail] ** 2 - anchor_sd**2, larger, rtol=1e-6)
     # One candidate: the served tail is its own.
     np.testing.assert_array_equal(none["survival"], params["survival"])
 
