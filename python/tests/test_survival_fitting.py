@@ -164,20 +164,54 @@ def test_the_backtest_reuses_the_cutoff_fits_without_refitting(monkeypatch):
     monkeypatch.setattr(models_module.DiscreteSurvivalModel, "fit", no_refit)
     backtest = backtest_curves(frame, fits)
     chosen = fits[fits["is_chosen"].astype(bool)].iloc[0]
-    params = json.loads(chosen["cutoff_params"])["12"]
-    model = MODELS[chosen["model"]]()
     tail = backtest[backtest["is_extrapolated"]]
     last = int(backtest.loc[~backtest["is_extrapolated"], "month_number"].max())
     anchor = backtest.loc[backtest["month_number"] == last, "predicted_survival"].to_numpy()
-    expected = anchored_tail(
-        model,
-        np.array([[params[p] for p in model.param_names]]),
-        anchor,
-        np.array([last]),
-        tail["month_number"].to_numpy(float)[None, :],
-    )[0]
-    np.testing.assert_allclose(tail["predicted_survival"], expected, rtol=1e-12)
+    months = tail["month_number"].to_numpy(float)[None, :]
+    # The served tail at the cutoff: every candidate's cutoff fit, log tails averaged with the
+    # group's choice weights.
+    combined = np.zeros(months.shape[1])
+    for _, fit in fits[fits["model"].isin(list(MODELS))].iterrows():
+        params = json.loads(fit["cutoff_params"])["12"]
+        model = MODELS[fit["model"]]()
+        log_tail = np.log(
+            anchored_tail(
+                model,
+                np.array([[params[p] for p in model.param_names]]),
+                np.ones(1),
+                np.array([last]),
+                months,
+            )[0]
+        )
+        combined += fit["choice_weight"] * log_tail
+    assert fits["choice_weight"].sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(tail["predicted_survival"], anchor * np.exp(combined), rtol=1e-10)
     assert set(backtest["model"]) == {chosen["model"]}
+
+
+def test_the_served_tails_band_error_is_the_backtest_of_the_served_tail_itself():
+    """served_log_error_* fit the squared log errors of exactly the curve churn_survival_backtest
+    shows (the combination, not the chosen candidate), less the realised curve's own noise."""
+    frame = group_frame(5000)
+    fits = fit_tail_models(frame)
+    backtest = backtest_curves(frame, fits)
+    tail = backtest[backtest["is_extrapolated"]].reset_index(drop=True)
+    holdout = frame[(frame["role"] == "holdout")].sort_values("month_number")
+    last = int(backtest.loc[~backtest["is_extrapolated"], "month_number"].max())
+    noise = realised_log_noise(
+        holdout.assign(index=0).reset_index(drop=True),
+        (holdout["month_number"] > last).to_numpy(),
+    )[holdout["month_number"].to_numpy() > last]
+    squared = np.log(tail["predicted_survival"] / tail["realised_survival"]) ** 2 - noise
+    horizon = tail["month_number"].to_numpy() - last
+    floor, rate = log_error_model(np.zeros(len(tail), dtype=int), squared.to_numpy(), horizon, 1)
+    row = fits[fits["is_chosen"].astype(bool)].iloc[0]
+    np.testing.assert_allclose(
+        [row["served_log_error_floor"], row["served_log_error_rate"]],
+        [floor[0], rate[0]],
+        rtol=1e-8,
+        atol=1e-15,
+    )
 
 
 def test_anchored_tail_is_the_conditional_survival_times_the_anchor():
@@ -237,3 +271,15 @@ def test_one_backtest_horizon_gives_a_rate_so_the_band_still_widens_with_the_tai
     squared = np.array([0.04, 0.06, 0.05])
     floor, rate = log_error_model(np.zeros(3, dtype=int), squared, np.full(3, 2.0), 1)
     np.testing.assert_allclose([floor[0], rate[0]], [0.0, squared.mean() / 4.0])
+
+
+def test_one_backtest_cutoff_gives_a_rate_as_one_error_path_cannot_separate_a_floor():
+    h = np.arange(1.0, 7.0)
+    squared = 0.3 + 1e-3 * h**2
+    one = log_error_model(np.zeros(6, dtype=int), squared, h, 1, np.full(6, 12))
+    np.testing.assert_allclose([one[0][0], one[1][0]], [0.0, (squared * h**2).sum() / (h**4).sum()])
+    # Two cutoffs: floor and rate as before.
+    two = log_error_model(
+        np.zeros(12, dtype=int), np.tile(squared, 2), np.tile(h, 2), 1, np.repeat([12, 24], 6)
+    )
+    np.testing.assert_allclose([two[0][0], two[1][0]], [0.3, 1e-3], rtol=1e-9)

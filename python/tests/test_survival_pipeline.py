@@ -186,20 +186,45 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
     # parameter uncertainty adds more with every month.
     np.testing.assert_allclose(log_sd(none)[tail], anchor_sd, rtol=1e-9)
     assert (np.diff(log_sd(params)[tail]) > 0).all()
-    # Two candidates weighted 1/2 each: the band adds half the squared log distance between them.
+    # Two candidates weighted 1/2 each: the served tail is the mean of their log tails, and the
+    # band adds their mean squared log distance from it, a quarter of the one between them.
     sbg = np.log(
         ShiftedBetaGeometric().survival(months, SBG) / ShiftedBetaGeometric().survival(24, SBG)
     )
     weib = DiscreteWeibull()
     other = np.log(weib.survival(months, weibull) / weib.survival(24, weibull))
     np.testing.assert_allclose(
-        log_sd(choice)[tail] ** 2 - anchor_sd**2, 0.5 * (other - sbg) ** 2, rtol=1e-6, atol=1e-12
+        log_sd(choice)[tail] ** 2 - anchor_sd**2, 0.25 * (other - sbg) ** 2, rtol=1e-6, atol=1e-12
+    )
+    anchor = choice["survival"].iloc[24]
+    np.testing.assert_allclose(
+        choice["survival"][tail], anchor * np.exp(0.5 * (sbg + other)), rtol=1e-12
     )
     # The backtest's extrapolation error adds its rate times the squared months beyond the data.
     np.testing.assert_allclose(
         log_sd(drifting)[tail] ** 2 - anchor_sd**2, 1e-3 * (months - 24) ** 2, rtol=1e-6
     )
-    np.testing.assert_array_equal(choice["survival"], params["survival"])
+    # Both: the larger of the two (they measure the same uncertainty, which model is right).
+    choice_spread = 0.25 * (other - sbg) ** 2
+    floor = float(np.median(choice_spread))
+    both = assemble_curves(
+        rows,
+        pd.DataFrame(
+            [
+                {
+                    **fit_row("sbg", SBG, True, 0.5, None),
+                    "backtest_log_error_rate": 0.0,
+                    "backtest_log_error_floor": floor,
+                },
+                fit_row("weibull", weibull, False, 0.5),
+            ]
+        ),
+    )
+    larger = np.maximum(choice_spread, floor)
+    assert (choice_spread < floor).any() and (choice_spread > floor).any()
+    np.testing.assert_allclose(log_sd(both)[tail] ** 2 - anchor_sd**2, larger, rtol=1e-6)
+    # One candidate: the served tail is its own.
+    np.testing.assert_array_equal(none["survival"], params["survival"])
 
 
 def test_extrapolation_error_grows_like_h_squared_as_far_as_the_backtest_reached_then_linearly():
@@ -217,7 +242,7 @@ def test_extrapolation_error_grows_like_h_squared_as_far_as_the_backtest_reached
     np.testing.assert_allclose(added, 1e-3 * h * np.minimum(h, 12), rtol=1e-6)
 
 
-def test_a_partition_takes_its_parents_cleaner_or_missing_backtest_rate():
+def test_a_partition_keeps_its_own_served_backtest_error_or_takes_its_parents_if_it_has_none():
     hazards = pd.concat(
         [curve_rows(24), curve_rows(24, pooling_level="partner", geo="_all")], ignore_index=True
     )
@@ -226,23 +251,35 @@ def test_a_partition_takes_its_parents_cleaner_or_missing_backtest_rate():
     h = np.arange(25, 61) - 24
 
     def added_variance(own_rate: float | None, parent_rate: float) -> np.ndarray:
-        own = {**fit_row("sbg", SBG, True, 1.0, None), "backtest_log_error_rate": own_rate}
+        own = {
+            **fit_row("sbg", SBG, True, 1.0, None),
+            "backtest_log_error_rate": 0.5,  # the candidate's own: not the served tail's
+            "served_log_error_rate": own_rate,
+        }
         parent = {
             **fit_row("sbg", SBG, True, 1.0, None, pooling_level="partner", geo="_all"),
-            "backtest_log_error_rate": parent_rate,
+            "served_log_error_rate": parent_rate,
         }
         curves = assemble_curves(hazards, pd.DataFrame([own, parent]))
         partition = curves[curves["pooling_level"] == "partition"].reset_index(drop=True)
         return log_sd(partition)[partition["is_extrapolated"].to_numpy()] ** 2 - anchor_var
 
-    # Too young for a backtest of its own: the parent's rate, not none at all.
-    np.testing.assert_allclose(added_variance(None, 1e-3), 1e-3 * h**2, rtol=1e-6)
-    # Its own rate above the parent's (noise of a small check): the parent's.
-    np.testing.assert_allclose(added_variance(5e-3, 1e-3), 1e-3 * h**2, rtol=1e-6)
-    # Its own rate below the parent's: its own.
-    np.testing.assert_allclose(added_variance(2e-4, 1e-3), 2e-4 * h**2, rtol=1e-6)
-    # Its own zero (its check's noise explains its misses): zero, the band keeps its fit's part.
-    np.testing.assert_allclose(added_variance(0.0, 1e-3), 0.0, atol=1e-12)
+    # Its own served tail's error, above or below the parent's, even zero.
+    for own_rate in (5e-3, 2e-4, 0.0):
+        np.testing.assert_allclose(
+            added_variance(own_rate, 1e-3), own_rate * h**2, rtol=1e-6, atol=1e-12
+        )
+    # Too young for a backtest of its own (no served error, and no candidate error either):
+    # the parent's, not none at all.
+    young = {**fit_row("sbg", SBG, True, 1.0, None), "served_log_error_rate": None}
+    parent = {
+        **fit_row("sbg", SBG, True, 1.0, None, pooling_level="partner", geo="_all"),
+        "served_log_error_rate": 1e-3,
+    }
+    curves = assemble_curves(hazards, pd.DataFrame([young, parent]))
+    partition = curves[curves["pooling_level"] == "partition"].reset_index(drop=True)
+    added = log_sd(partition)[partition["is_extrapolated"].to_numpy()] ** 2 - anchor_var
+    np.testing.assert_allclose(added, 1e-3 * h**2, rtol=1e-6)
 
 
 def test_a_group_without_a_model_uses_its_parents_tail():

@@ -18,7 +18,12 @@ import pandas as pd
 
 from churn.frames import conform
 from churn.progress import Progress
-from churn.survival.curves import anchored_tail, columns_frame
+from churn.survival.curves import (
+    anchored_tail,
+    columns_frame,
+    combined_log_ratio,
+    tail_log_ratio,
+)
 from churn.survival.models import (
     MIXTURE_MODELS,
     MODELS,
@@ -58,6 +63,8 @@ FITS_SCHEMA: tuple[tuple[str, str], ...] = (
     ("backtest_log_error_rate", "float64"),
     ("backtest_log_error_floor", "float64"),
     ("choice_weight", "float64"),
+    ("served_log_error_rate", "float64"),
+    ("served_log_error_floor", "float64"),
     ("is_chosen", "boolean"),
     ("choice_reason", "object"),
 )
@@ -247,7 +254,11 @@ def realised_log_noise(holdout: pd.DataFrame, beyond: np.ndarray) -> np.ndarray:
 
 
 def log_error_model(
-    group: np.ndarray, squared_error: np.ndarray, horizon: np.ndarray, n_groups: int
+    group: np.ndarray,
+    squared_error: np.ndarray,
+    horizon: np.ndarray,
+    n_groups: int,
+    cutoff: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per group (0..n_groups-1), the backtest's squared log errors as floor + rate x h^2 (least
     squares, both >= 0; NaN where the group has no scored month). `squared_error` may already
@@ -269,12 +280,30 @@ def log_error_model(
         # with the months extrapolated (a floor alone would keep a 36-month tail's band as narrow
         # as a 1-month one). Several horizons with a negative part: the best fit without it.
         one_horizon = ~(det > 1e-9 * count * s4)
+        if cutoff is not None:
+            cutoff = np.asarray(cutoff, float)
+            low, high = np.full(n_groups, np.inf), np.full(n_groups, -np.inf)
+            np.minimum.at(low, group, cutoff)
+            np.maximum.at(high, group, cutoff)
+            one_horizon |= low == high
         only_floor = ~one_horizon & (rate < 0)
         only_rate = one_horizon | (~only_floor & (floor < 0))
         floor = np.maximum(np.where(only_floor, y / count, np.where(only_rate, 0.0, floor)), 0.0)
         rate = np.maximum(np.where(only_floor, 0.0, np.where(only_rate, yh / s4, rate)), 0.0)
     missing = count == 0
     return np.where(missing, np.nan, floor), np.where(missing, np.nan, rate)
+
+
+def _scored_log_ratio(
+    name: str, fit: BatchFit, row: np.ndarray, last_month: np.ndarray, month: np.ndarray
+) -> np.ndarray:
+    """One candidate's log S(m) / S(M) at each scored backtest month (fit row `row`, its last
+    month M), never above 0, as the served curve uses it; NaN where the fit failed."""
+    ratio = tail_log_ratio(
+        MODELS[name](), fit.params[row], last_month.astype(float), month[:, None]
+    )
+    ok = np.asarray(fit.status, dtype=object)[row] == "ok"
+    return np.where(ok, np.minimum(ratio[:, 0], 0.0), np.nan)
 
 
 def fit_tail_models(
@@ -333,7 +362,9 @@ def fit_tail_models(
     keep = beyond & np.isfinite(scored["survival"].to_numpy(float))
     scored_row, scored_month, noise = scored_row[keep], scored_month[keep], noise[keep]
     realised = scored["survival"].to_numpy(float)[keep]
+    scored_offset = fit_rows["cutoff_offset_months"].to_numpy()[scored_row]
     errors = {}
+    log_ratios = {}
     for name, fit in fits.items():
         predicted = anchored_tail(
             MODELS[name](),
@@ -342,6 +373,9 @@ def fit_tail_models(
             last_month[scored_row].astype(float),
             scored_month[:, None],
         )[:, 0]
+        log_ratios[name] = _scored_log_ratio(
+            name, fit, scored_row, last_month[scored_row], scored_month
+        )
         error = predicted - realised
         valid = np.isfinite(error)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -354,6 +388,7 @@ def fit_tail_models(
             scored_row[positive],
             log_error[positive] ** 2 - noise[positive],
             horizon[positive],
+            positive,
         )
 
     # Candidate rows at the export (offset 0) with their backtest over all cutoffs.
@@ -368,7 +403,11 @@ def fit_tail_models(
         count = np.bincount(row_group, minlength=len(groups))
         # The extrapolation error of log S, a constant plus a part growing with the horizon h.
         floor, rate = log_error_model(
-            group_of[errors[name][2]], errors[name][3], errors[name][4], len(groups)
+            group_of[errors[name][2]],
+            errors[name][3],
+            errors[name][4],
+            len(groups),
+            scored_offset[errors[name][5]],
         )
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
@@ -418,6 +457,32 @@ def fit_tail_models(
     candidates = candidates.sort_values("group", kind="stable").reset_index(drop=True)
     chosen, reasons = choose_models(candidates, min_events)
     candidates["choice_weight"] = choice_weights(candidates)
+    # The served tail is the choice-weighted combination: its own backtest sizes its band.
+    weight = np.zeros((len(groups), len(models)))
+    weight[candidates["group"].to_numpy(), candidates["model"].map(models.index).to_numpy()] = (
+        candidates["choice_weight"].to_numpy(float)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served_log = (
+            np.log(anchor[scored_row])
+            + combined_log_ratio(
+                np.stack([log_ratios[name] for name in models], axis=1)[:, :, None],
+                weight[group_of[scored_row]],
+            )[:, 0]
+        )
+        served_error = served_log - np.log(realised)
+    positive = np.isfinite(served_error)
+    served_group = group_of[scored_row[positive]]
+    served_floor, served_rate = log_error_model(
+        served_group,
+        served_error[positive] ** 2 - noise[positive],
+        (scored_month - last_month[scored_row])[positive],
+        len(groups),
+        scored_offset[positive],
+    )
+    per_group = candidates["group"].to_numpy()
+    candidates["served_log_error_rate"] = served_rate[per_group]
+    candidates["served_log_error_floor"] = served_floor[per_group]
     is_chosen = np.zeros(len(candidates), dtype=bool)
     is_chosen[chosen[chosen >= 0]] = True
     candidates["is_chosen"] = is_chosen
