@@ -307,7 +307,7 @@ def test_reasons_by_partner_come_from_the_seed(hostile_build):
     assert {partner: total for partner, _, total in by_reason} == quarantined
 
 
-def test_staging_view_is_readable_from_another_folder(hostile_build, tmp_path, monkeypatch):
+def test_staging_is_readable_from_another_folder(hostile_build, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert hostile_build.query("select count(*) from staging.stg_partner__activity") == [
         (len(HOSTILE_ROWS + FILLER),)
