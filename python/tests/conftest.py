@@ -45,6 +45,34 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     return run
 
 
+# An export whose every row is quarantined: four players over six months in a brand "XX" that
+# maps to no state.
+ALL_BAD_ROWS = 24
+
+
+def _build_all_bad(workdir: Path) -> DbtRun:
+    import pandas as pd
+    from test_pipeline_hostile import COLUMNS, variant
+
+    rows = [
+        variant(account_id=f"Z{i}", brand_id="XX", activity_month=f"2023-{m:02d}-01")
+        for i in range(ALL_BAD_ROWS // 6)
+        for m in range(1, 7)
+    ]
+    workdir.mkdir(parents=True, exist_ok=True)
+    export = workdir / "all_bad.csv"
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(export, index=False)
+    return run_dbt(["build"], workdir, {"raw_activity_path": str(export)})
+
+
+@pytest.fixture(scope="session")
+def all_bad_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """`dbt build` of every model on the ALL_BAD_ROWS export, once per session: the thin-export
+    tests and the report tests read the same empty warehouse (read-only), so neither pays for a
+    second identical build. Each test asserts the exit code it needs."""
+    return build_once(tmp_path_factory, "all-bad", _build_all_bad)
+
+
 # The files that take longest, longest first (measured with `--durations`; a fixture that waits
 # for another file's build counts as that file's). `make test` gives pytest-xdist files in
 # collection order (--no-loadscope-reorder), so these start first and the two workers finish

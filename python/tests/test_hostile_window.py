@@ -65,14 +65,9 @@ def test_window_shorter_than_the_churn_rule_stops_with_a_sentence(tmp_path, n_mo
     )
 
 
-def test_export_where_every_row_is_bad_builds_empty_balanced_and_says_so(tmp_path):
-    rows = [
-        variant(account_id=f"Z{i}", brand_id="XX", activity_month=f"2023-{m:02d}-01")
-        for i in range(4)
-        for m in range(1, 7)
-    ]
-    export = write_export(tmp_path / "all_bad.csv", rows)
-    run = run_dbt(["build"], tmp_path / "work", {"raw_activity_path": export})
+def test_export_where_every_row_is_bad_builds_empty_balanced_and_says_so(all_bad_build):
+    # The export of 24 rows, all quarantined, and its build: conftest.all_bad_build.
+    run = all_bad_build
     assert run.returncode == 0, run.output[-4000:]
     assert "No row of the partner export is clean: all 24 rows are quarantined" in run.output
     assert run.query(

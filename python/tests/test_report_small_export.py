@@ -7,13 +7,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from churn.report.__main__ import main
 from churn.report.reports import REPORTS, figure_specs
 from churn.simulate import preset, simulate, write_result
 from dbt_harness import DbtRun, run_dbt
-from test_pipeline_hostile import COLUMNS, variant
 
 
 class TextAndFigures(HTMLParser):
@@ -65,22 +63,6 @@ def small_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     return run
 
 
-@pytest.fixture(scope="module")
-def all_bad_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    """A warehouse built on an export whose 24 rows all have an invalid state: it builds empty."""
-    workdir = tmp_path_factory.mktemp("all-bad")
-    rows = [
-        variant(account_id=f"Z{i}", brand_id="XX", activity_month=f"2023-{m:02d}-01")
-        for i in range(4)
-        for m in range(1, 7)
-    ]
-    export = workdir / "all_bad.csv"
-    pd.DataFrame(rows, columns=COLUMNS).to_csv(export, index=False)
-    run = run_dbt(["build"], workdir, {"raw_activity_path": str(export)})
-    assert run.returncode == 0, run.output[-4000:]
-    return run
-
-
 def _pages(build: DbtRun, out: Path) -> dict[str, TextAndFigures]:
     assert main(["--database", str(build.database), "--out", str(out)]) == 0
     pages = {}
@@ -93,7 +75,9 @@ def _pages(build: DbtRun, out: Path) -> dict[str, TextAndFigures]:
 
 @pytest.fixture(scope="module", params=["small", "all-bad"])
 def small_reports(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    # all_bad_build (conftest.py) is shared with the thin-export tests: it asserts no exit code.
     build = request.getfixturevalue("small_build" if request.param == "small" else "all_bad_build")
+    assert build.returncode == 0, build.output[-4000:]
     return _pages(build, tmp_path_factory.mktemp(f"{request.param}-reports"))
 
 
