@@ -195,7 +195,9 @@ def distinct_groups(keys: pd.Series, parents: pd.Series) -> list[tuple[str, np.n
     parent_sizes = parents.value_counts()
     groups = sorted(keys.groupby(keys.to_numpy()).indices.items())
     return [
-        (str(key), rows) for key, rows in groups if len(rows) < parent_sizes[parents.iloc[rows[0]]]
+        (str(key), np.asarray(rows))
+        for key, rows in groups
+        if len(rows) < parent_sizes[parents.iloc[rows[0]]]
     ]
 
 
