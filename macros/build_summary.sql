@@ -75,9 +75,10 @@
             ~ ('' if n_raw == n_clean + n_quarantined else '; DOES NOT BALANCE, see marts.dq_reconciliation'))) -%}
     {%- endif -%}
 
-    {#- How slash dates were read (int_date_order) -#}
-    {%- set dates = churn_summary_rows('int_date_order', ['date_order', 'date_order_basis'],
-            'select date_order, date_order_basis from {relation}') -%}
+    {#- How slash dates were read: from staging, which every build selection rebuilds (the
+        int_date_order table is not upstream of the scoring and replay selections) -#}
+    {%- set dates = churn_summary_rows('stg_partner__activity', ['date_order', 'date_order_basis'],
+            'select distinct date_order, date_order_basis from {relation}') -%}
     {%- if dates is string -%}
         {%- do lines.append(('dates', dates)) -%}
     {%- elif dates | length -%}

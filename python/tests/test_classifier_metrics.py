@@ -245,3 +245,7 @@ def test_a_score_that_separates_the_classes_has_no_calibration_fit():
     # One player more on the wrong side: an ordinary fit.
     slope, _ = calibration_slope_intercept(np.r_[y, 1], np.r_[p, 0.1])
     assert np.isfinite(slope)
+
+
+def test_an_empty_slice_has_no_top_decile():
+    assert all(np.isnan(value) for value in top_decile([], []))

@@ -79,6 +79,27 @@ def test_an_export_holding_both_orders_quarantines_what_reads_both_ways(tmp_path
     assert run.query("select n_ambiguous_rows from intermediate.int_date_order") == [(1,)]
 
 
+def test_a_few_strays_against_the_order_of_all_the_others_do_not_make_the_export_mixed(tmp_path):
+    # 150 month-first dates and one day-first typo: the export is month first, the typo alone is
+    # unparseable (as mixed, every row with a date reading both ways would be quarantined).
+    rows = six_months() + [
+        variant(account_id=f"M{i}", activity_month="2023-01-01", reg_date="01/20/2023")
+        for i in range(150)
+    ]
+    rows.append(variant(account_id="T1", activity_month="2023-01-01", reg_date="20/01/2023"))
+    rows.append(variant(account_id="A1", activity_month="2023-01-01", reg_date="05/01/2023"))
+    export = write_export(tmp_path, rows)
+    run = run_window(tmp_path, {"raw_activity_path": export})
+    assert run.returncode == 0, run.output[-3000:]
+    order, basis = date_order(run)
+    assert order == "mdy"
+    assert "the few slash dates that read only day-first" in basis
+    found = verdicts(run, ["M0", "T1", "A1"])
+    assert found["M0"][:2] == (None, "2023-01-20")
+    assert found["T1"][0] == "unparseable_date"
+    assert found["A1"][:2] == (None, "2023-05-01")
+
+
 def test_without_evidence_the_order_is_month_first_unless_the_var_says_otherwise(tmp_path):
     rows = six_months()
     rows[0] = variant(account_id="V1", ftd_date="05/01/2023")

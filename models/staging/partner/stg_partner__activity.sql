@@ -103,19 +103,29 @@ date_order as (
 
     -- The export's order of slash dates: the var when forced, else what the values say. An export
     -- holding both orders reads only the slash dates that read one way; the rows with one that
-    -- reads both ways are quarantined (ambiguous_date).
+    -- reads both ways are quarantined (ambiguous_date). A few strays against the order of all
+    -- the others (at most 1% of the dates that read one way) are typos, not a second order: the
+    -- majority decides and the strays are unparseable_date, rather than most of a month-first
+    -- export (every MM/01/YYYY month reads both ways) going to the quarantine as ambiguous.
     select
         case
             when {{ forced_date_order }} <> 'auto' then {{ forced_date_order }}
-            when n_day_first > 0 and n_month_first > 0 then 'mixed'
-            when n_day_first > 0 then 'dmy'
+            when least(n_day_first, n_month_first) > 0.01 * (n_day_first + n_month_first)
+                then 'mixed'
+            when n_day_first > n_month_first then 'dmy'
             else 'mdy'
         end as date_order,
         case
             when {{ forced_date_order }} <> 'auto' then 'set by the var date_order'
-            when n_day_first > 0 and n_month_first > 0
+            when least(n_day_first, n_month_first) > 0.01 * (n_day_first + n_month_first)
                 then 'both orders occur: the slash dates that read both ways are quarantined '
                     || '(ambiguous_date)'
+            when n_day_first > n_month_first and n_month_first > 0
+                then 'day first: the few slash dates that read only month-first (at most 1% of '
+                    || 'those that read one way) are unparseable_date'
+            when n_month_first > n_day_first and n_day_first > 0
+                then 'month first: the few slash dates that read only day-first (at most 1% of '
+                    || 'those that read one way) are unparseable_date'
             when n_day_first > 0 then 'day first: no slash date reads only month-first'
             when n_month_first > 0 then 'month first: no slash date reads only day-first'
             else 'month first (assumed: no slash date reads one way only)'

@@ -49,6 +49,9 @@ class _Ranking:
 
     @classmethod
     def of(cls, y: np.ndarray, p: np.ndarray, slice_of: np.ndarray | None = None) -> _Ranking:
+        if len(p) == 0:
+            nothing = np.zeros(0, dtype=np.intp)
+            return cls(nothing, nothing, np.zeros(0, dtype=bool), nothing, nothing)
         if slice_of is None:
             order = np.argsort(-p, kind="mergesort")
             new_slice = np.zeros(len(p), dtype=bool)
@@ -357,6 +360,8 @@ def top_decile(labels, scores) -> tuple[float, float]:
     """Lift and capture of the 10% highest scores: (their quick-churn rate / base rate, share of all
     quick churners among them). Ties at the cut are broken by position, deterministically."""
     y, p = _as_arrays(labels, scores)
+    if len(y) == 0:
+        return float("nan"), float("nan")
     lift, capture = _slice_top_deciles(y, np.zeros(len(y), dtype=np.intp), _Ranking.of(y, p))
     return float(lift[0]), float(capture[0])
 

@@ -91,17 +91,22 @@ def seed_new_store(database: Path) -> None:
     from mlflow import MlflowClient
 
     template = empty_store_template()
+    partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
     try:
         if not template.exists():
             template.parent.mkdir(parents=True, exist_ok=True)
-            partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
             partial.unlink(missing_ok=True)
             MlflowClient(tracking_uri=f"sqlite:///{partial}").search_experiments()
             # Atomic: a concurrent build copies a complete template or makes its own.
             os.replace(partial, template)
         shutil.copyfile(template, database)
-    except OSError as error:
+    # Any failure (a read-only cache, a locked SQLite file, a migration error) only loses the
+    # shortcut: MLflow then creates the store as it always did.
+    except Exception as error:  # noqa: BLE001
         logger.info("no MLflow store template (%s): MLflow creates the store", error)
+        database.unlink(missing_ok=True)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class Registry:

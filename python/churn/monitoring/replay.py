@@ -126,8 +126,7 @@ def build_month(
 ) -> tuple[DbtRun, list[str]]:
     """Cuts the export at `month`, builds the monitoring models and everything upstream without
     their tests, then runs the monitoring tests (grains and the warn alerts); with `all_tests`, one
-    `dbt build` that tests every model on the way (slower: each test of the staging view reads
-    the export again)."""
+    `dbt build` that tests every model on the way (slower)."""
     cut = cut_export(export, month, workdir / "cuts" / f"activity-{month}.csv.gz")
     variables = {**variables, "raw_activity_path": str(cut), "export_month": f"{month}-01"}
     selection = ["--select", *_selection(with_survival)]
