@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -294,6 +295,19 @@ def log_error_model(
     return np.where(missing, np.nan, floor), np.where(missing, np.nan, rate)
 
 
+class _BacktestErrors(NamedTuple):
+    """One candidate's misses at the scored backtest months: on S (fit rows and errors where
+    both are finite) and on log S (fit rows, squared error less the check's own noise, months
+    beyond the data, and which scored months those are)."""
+
+    error_rows: np.ndarray
+    error: np.ndarray
+    log_rows: np.ndarray
+    squared_log_error: np.ndarray
+    horizon: np.ndarray
+    is_log_scored: np.ndarray
+
+
 def _scored_log_ratio(
     name: str, fit: BatchFit, row: np.ndarray, last_month: np.ndarray, month: np.ndarray
 ) -> np.ndarray:
@@ -363,7 +377,7 @@ def fit_tail_models(
     scored_row, scored_month, noise = scored_row[keep], scored_month[keep], noise[keep]
     realised = scored["survival"].to_numpy(float)[keep]
     scored_offset = fit_rows["cutoff_offset_months"].to_numpy()[scored_row]
-    errors = {}
+    errors: dict[str, _BacktestErrors] = {}
     log_ratios = {}
     for name, fit in fits.items():
         predicted = anchored_tail(
@@ -382,13 +396,13 @@ def fit_tail_models(
             log_error = np.log(predicted) - np.log(realised)
         positive = valid & np.isfinite(log_error)
         horizon = scored_month - last_month[scored_row]
-        errors[name] = (
-            scored_row[valid],
-            error[valid],
-            scored_row[positive],
-            log_error[positive] ** 2 - noise[positive],
-            horizon[positive],
-            positive,
+        errors[name] = _BacktestErrors(
+            error_rows=scored_row[valid],
+            error=error[valid],
+            log_rows=scored_row[positive],
+            squared_log_error=log_error[positive] ** 2 - noise[positive],
+            horizon=horizon[positive],
+            is_log_scored=positive,
         )
 
     # Candidate rows at the export (offset 0) with their backtest over all cutoffs.
@@ -397,17 +411,18 @@ def fit_tail_models(
     group_of = fit_rows[GROUP_KEYS].merge(groups.reset_index(), on=GROUP_KEYS)["index"].to_numpy()
     for name in models:
         fit = fits[name]
-        row_group = group_of[errors[name][0]]
-        abs_sum = np.bincount(row_group, np.abs(errors[name][1]), len(groups))
-        sq_sum = np.bincount(row_group, errors[name][1] ** 2, len(groups))
+        checked = errors[name]
+        row_group = group_of[checked.error_rows]
+        abs_sum = np.bincount(row_group, np.abs(checked.error), len(groups))
+        sq_sum = np.bincount(row_group, checked.error**2, len(groups))
         count = np.bincount(row_group, minlength=len(groups))
         # The extrapolation error of log S, a constant plus a part growing with the horizon h.
         floor, rate = log_error_model(
-            group_of[errors[name][2]],
-            errors[name][3],
-            errors[name][4],
+            group_of[checked.log_rows],
+            checked.squared_log_error,
+            checked.horizon,
             len(groups),
-            scored_offset[errors[name][5]],
+            scored_offset[checked.is_log_scored],
         )
         current = np.full(len(groups), -1)
         current[group_of[offsets == 0]] = np.flatnonzero(offsets == 0)
