@@ -3,6 +3,8 @@ metrics and the estimates table."""
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -397,14 +399,33 @@ def test_a_new_registry_store_is_a_copy_of_one_migrated_template(tmp_path, monke
     assert template.exists() and (tmp_path / "first" / "mlflow.db").exists()
     made = template.stat().st_mtime_ns
     first.client.create_registered_model("churn-test")
-    # mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI, which a Registry obeys.
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     second = Registry(tmp_path / "second", "churn-test")
     assert template.stat().st_mtime_ns == made  # migrated once, then copied
     # Each store is its own: the second starts empty and takes writes.
     assert second.frame().empty and second.versions() == []
     second.client.create_registered_model("churn-test")
     # An existing store is never replaced by the template.
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     again = Registry(tmp_path / "first", "churn-test")
     assert again.client.get_registered_model("churn-test").name == "churn-test"
+
+
+def test_a_registry_leaves_the_process_tracking_uri_as_it_found_it(tmp_path, monkeypatch):
+    import mlflow
+    from churn.monitoring.registry import Registry
+
+    monkeypatch.setenv("CHURN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    first = Registry(tmp_path / "first", "churn-test")
+    with first._fluent_store():
+        assert mlflow.get_tracking_uri() == first.uri
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    # So a second warehouse's registry in the same process gets its own store.
+    second = Registry(tmp_path / "second", "churn-test")
+    assert second.uri != first.uri and "second" in second.uri
+    # A store the user configured stays configured.
+    user_store = f"sqlite:///{tmp_path / 'user.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", user_store)
+    configured = Registry(tmp_path / "third", "churn-test")
+    with configured._fluent_store():
+        pass
+    assert configured.uri == user_store and os.environ["MLFLOW_TRACKING_URI"] == user_store

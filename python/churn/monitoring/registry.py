@@ -19,6 +19,8 @@ import logging
 import os
 import shutil
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -122,9 +124,20 @@ class Registry:
         self.uri = tracking_uri(artifact_dir)
         if self.uri.startswith("sqlite:///"):
             seed_new_store(Path(self.uri.removeprefix("sqlite:///")))
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+
+    @contextmanager
+    def _fluent_store(self) -> Iterator[None]:
+        """Points MLflow's fluent API (start_run, log_model) at this store for one block only:
+        `mlflow.set_tracking_uri` also exports MLFLOW_TRACKING_URI, which would send every later
+        Registry in the process, and its run artifacts, to this store."""
+        before = os.environ.get("MLFLOW_TRACKING_URI")
+        self.mlflow.set_tracking_uri(self.uri)
+        try:
+            yield
+        finally:
+            # None unsets the variable again; a value the user set is put back.
+            self.mlflow.set_tracking_uri(before)  # type: ignore[arg-type]
 
     def _experiment_id(self) -> str:
         experiment = self.client.get_experiment_by_name(EXPERIMENT)
@@ -169,7 +182,8 @@ class Registry:
             for key, value in asdict(decision).items()
             if isinstance(value, float) and value == value
         }
-        with warnings.catch_warnings():
+        # The logged model's URI (models:/m-...) resolves through the fluent store too.
+        with warnings.catch_warnings(), self._fluent_store():
             warnings.simplefilter("ignore")
             with self.mlflow.start_run(
                 experiment_id=self._experiment_id(), run_name=version
@@ -183,24 +197,24 @@ class Registry:
                     artifacts={"skops_artifact": str(artifact_path)},
                     pip_requirements=["churn", "mlflow", "scikit-learn", "skops", "pandas"],
                 )
-        self._ensure_model()
-        registered = self.client.create_model_version(
-            self.name,
-            info.model_uri,
-            run_id=run.info.run_id,
-            tags={
-                "churn.model_version": version,
-                "churn.data_cutoff": str(card["data_cutoff"]),
-                "churn.artifact_path": str(Path(artifact_path).resolve()),
-                "churn.holdout_artifact_path": str(Path(holdout_path).resolve())
-                if holdout_path
-                else "",
-            },
-            description=json.dumps(
-                {key: card.get(key) for key in ("version", "data_cutoff", "label", "metrics")},
-                default=str,
-            ),
-        )
+            self._ensure_model()
+            registered = self.client.create_model_version(
+                self.name,
+                info.model_uri,
+                run_id=run.info.run_id,
+                tags={
+                    "churn.model_version": version,
+                    "churn.data_cutoff": str(card["data_cutoff"]),
+                    "churn.artifact_path": str(Path(artifact_path).resolve()),
+                    "churn.holdout_artifact_path": str(Path(holdout_path).resolve())
+                    if holdout_path
+                    else "",
+                },
+                description=json.dumps(
+                    {key: card.get(key) for key in ("version", "data_cutoff", "label", "metrics")},
+                    default=str,
+                ),
+            )
         return registered
 
     def _ensure_model(self) -> None:
