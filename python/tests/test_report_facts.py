@@ -7,6 +7,7 @@ import math
 import string
 from collections import Counter
 
+import pandas as pd
 import pytest
 from churn.report import facts as report_facts
 from churn.report import queries, text
@@ -134,3 +135,22 @@ def test_partner_shares_are_quoted_only_when_there_are_several_partners(sample_b
     largest = frame["largest_partner"].iloc[0]
     assert (f"The largest partner, {largest}, holds" in overview) is several
     assert (f"The export has one partner, {largest}" in overview) is not several
+
+
+@pytest.mark.parametrize(
+    ("partners", "says"), [(["P07"], "partner P07"), (["P01", "P02"], "by partner")]
+)
+def test_volume_titles_name_the_one_partner_or_say_by_partner(partners, says):
+    from churn.report import figures
+
+    volumes = pd.DataFrame(
+        [
+            {"activity_month": month, "partner_id": partner, "n_active_players": 5, "n_ftds": 2}
+            for month in ("2024-01-01", "2024-02-01")
+            for partner in partners
+        ]
+    )
+    drawn = figures.monthly_volumes({"eda_monthly_volumes": volumes})
+    titles = [axis.get_title() for axis in drawn.axes]
+    assert all(title.endswith(says) for title in titles), titles
+    assert len(partners) > 1 or not any("by partner" in title for title in titles)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import matplotlib
 
@@ -98,6 +98,12 @@ def _money(value: float) -> str:
 # --- exploration -----------------------------------------------------------------------------
 
 
+def _by_partner(partners: Iterable[str], several: str = "by partner") -> str:
+    """`several` in a title over several partners; the partner on a one-partner export."""
+    names = list(partners)
+    return f"partner {names[0]}" if len(names) == 1 else several
+
+
 def monthly_volumes(frames: Frames) -> Figure:
     """Active players (stacked) and FTDs per month, by partner."""
     data = frames["eda_monthly_volumes"].copy()
@@ -115,13 +121,14 @@ def monthly_volumes(frames: Frames) -> Figure:
         colors=[colours[c] for c in active.columns],
         alpha=0.85,
     )
-    top.set_title("Active players per month (a deposit or a bet), stacked by partner")
+    stacked = _by_partner(active.columns, "stacked by partner")
+    top.set_title(f"Active players per month (a deposit or a bet), {stacked}")
     top.set_ylabel("active players")
     _thousands(top.yaxis)
     _legend_right(top, title="partner")
     for column in ftds.columns:
         bottom.plot(ftds.index, ftds[column], color=colours[column], label=column, lw=1.4)
-    bottom.set_title("First-time depositors (FTDs) per month, by partner")
+    bottom.set_title(f"First-time depositors (FTDs) per month, {_by_partner(ftds.columns)}")
     bottom.set_ylabel("FTDs")
     bottom.set_xlabel("calendar month")
     _thousands(bottom.yaxis)
@@ -141,7 +148,8 @@ def state_volumes(frames: Frames) -> Figure:
     for column in table.columns:
         axis.barh(table.index, table[column], left=left, color=colours[column], label=column)
         left += table[column].to_numpy()
-    axis.set_title("Players per state (brand), stacked by partner: the partitions' sizes")
+    stacked = _by_partner(table.columns, "stacked by partner")
+    axis.set_title(f"Players per state (brand), {stacked}: the partitions' sizes")
     axis.set_xlabel("players (first-time depositors)")
     axis.set_ylabel("state")
     _thousands(axis.xaxis)

@@ -200,10 +200,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m churn.simulat
     result = simulate(config)
     out, truth_dir = write_result(result, args.out, args.truth_dir, with_truth=not args.no_truth)
     s = result.summary
+    partners, states = len(s["partners"]), len(s["states"])
     print(
         f"wrote {out}: {s['n_export_rows']:,} rows, {s['n_export_players']:,} players in "
-        f"export of {s['n_players']:,} simulated, {len(s['partners'])} partners, "
-        f"{len(s['states'])} states, {time.perf_counter() - started:.1f}s"
+        f"export of {s['n_players']:,} simulated, {partners} partner{'s' * (partners != 1)}, "
+        f"{states} state{'s' * (states != 1)}, {time.perf_counter() - started:.1f}s"
     )
     if truth_dir is not None:
         print(f"truth in {truth_dir}")
