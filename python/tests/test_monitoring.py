@@ -429,3 +429,46 @@ def test_a_registry_leaves_the_process_tracking_uri_as_it_found_it(tmp_path, mon
     with configured._fluent_store():
         pass
     assert configured.uri == user_store and os.environ["MLFLOW_TRACKING_URI"] == user_store
+
+
+def test_the_newest_cohorts_mean_probability_is_each_partners_own():
+    rng = np.random.default_rng(8)
+    # P01 and P02 have reference players; P03 joined lately and has none.
+    reference = pd.concat(
+        [_features(300, "2023-12-01", "P01", rng), _features(50, "2023-12-01", "P02", rng)]
+    )
+    current = pd.concat(
+        [_features(n, "2024-06-01", p, rng) for n, p in [(40, "P01"), (30, "P02"), (20, "P03")]]
+    )
+    features = pd.concat([reference, current], ignore_index=True)
+    labels = features[["player_id", "partner_id"]].assign(
+        is_quick_churn=rng.random(len(features)) < 0.3
+    )
+    scores = features[["player_id", "partner_id"]].assign(
+        quick_churn_probability=rng.random(len(features))
+    )
+    rows = feature_drift(
+        features,
+        labels,
+        scores,
+        pd.DataFrame(),
+        pd.DataFrame({"data_cutoff": [pd.Timestamp("2024-05-01").date()]}),
+        "2024-06-01",
+        MonitoringSettings(drift_min_players=25),
+    )
+    means = rows[rows["metric"] == "cohort_mean_probability"].set_index("partner_id")
+    assert sorted(means.index) == ["P01", "P02", "P03", "_all"]
+    newest = scores[scores["player_id"].isin(current["player_id"])]
+    base = labels[labels["player_id"].isin(reference["player_id"])]
+    for partner in ["P01", "P02", "P03"]:
+        mine = newest[newest["partner_id"] == partner]["quick_churn_probability"]
+        theirs = base[base["partner_id"] == partner]["is_quick_churn"].astype(float)
+        row = means.loc[partner]
+        assert (row["n_current"], row["n_reference"]) == (len(mine), len(theirs))
+        assert row["value"] == pytest.approx(mine.mean(), rel=1e-12)
+        assert row["has_enough_players"] == (min(len(mine), len(theirs)) >= 25)
+    assert np.isnan(means.loc["P03", "reference_value"])
+    assert means.loc["P02", "reference_value"] == pytest.approx(
+        base[base["partner_id"] == "P02"]["is_quick_churn"].mean()
+    )
+    assert means.loc["_all", "n_current"] == len(newest)

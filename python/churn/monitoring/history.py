@@ -389,20 +389,33 @@ def _feature_rows(
     rows["is_alert"] = (rows["value"] > settings.psi_threshold) & enough
     scored = scores[scores["player_id"].isin(current["player_id"])]
     base = labels[labels["player_id"].isin(reference["player_id"])]
+    # One group-by per side: a filter per partner is quadratic at 2,000 partitions.
+    probability = scored["quick_churn_probability"].astype(float)
+    base_rate = base["is_quick_churn"].astype(float)
+    current_by_partner = probability.groupby(scored["partner_id"]).agg(["size", "mean"])
+    reference_by_partner = base_rate.groupby(base["partner_id"]).agg(["size", "mean"])
     cohort_rows = []
     for partner in [ALL, *sorted(set(scored["partner_id"]))]:
-        mine = scored if partner == ALL else scored[scored["partner_id"] == partner]
-        theirs = base if partner == ALL else base[base["partner_id"] == partner]
+        if partner == ALL:
+            n_current, value = len(probability), probability.mean()
+            n_reference, reference_value = len(base_rate), base_rate.mean()
+        else:
+            n_current, value = current_by_partner.loc[partner]
+            n_reference, reference_value = (
+                reference_by_partner.loc[partner]
+                if partner in reference_by_partner.index
+                else (0, float("nan"))
+            )
         cohort_rows.append(
             {
                 "metric": "cohort_mean_probability",
                 "partner_id": partner,
                 "subject": "newest cohorts",
-                "n_current": len(mine),
-                "n_reference": len(theirs),
-                "value": mine["quick_churn_probability"].mean(),
-                "reference_value": theirs["is_quick_churn"].astype(float).mean(),
-                "has_enough_players": min(len(mine), len(theirs)) >= settings.drift_min_players,
+                "n_current": int(n_current),
+                "n_reference": int(n_reference),
+                "value": value,
+                "reference_value": reference_value,
+                "has_enough_players": min(n_current, n_reference) >= settings.drift_min_players,
                 "is_alert": False,
             }
         )
