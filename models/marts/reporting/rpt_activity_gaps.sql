@@ -15,40 +15,48 @@ export_window as (
     select * from {{ ref('int_export_window') }}
 ),
 
-sequenced as (
-    select
-        panel.player_id,
-        panel.activity_month,
-        panel.is_active,
-        panel.inactive_streak,
-        lag(panel.inactive_streak) over (
-            partition by panel.player_id
-            order by panel.activity_month
-        ) as previous_inactive_streak
+followed as (
+    -- Players whose first panel month is their FTD month: every gap lies between two active months
+    -- or runs from the last one to the export month.
+    select panel.*
     from panel
     inner join lifetimes
         on panel.player_id = lifetimes.player_id
     where not lifetimes.is_left_truncated
 ),
 
+active_months as (
+    -- The gap before each active month, from the active months alone (a window over a fraction of
+    -- the dense panel).
+    select
+        months_active
+        - lag(months_active) over (
+            partition by player_id
+            order by months_active
+        )
+        - 1 as gap_months_before
+    from followed
+    where is_active
+),
+
 closed_gaps as (
     select
-        previous_inactive_streak as gap_months,
+        gap_months_before as gap_months,
         count(*) as n_closed_gaps
-    from sequenced
-    where is_active and previous_inactive_streak > 0
-    group by previous_inactive_streak
+    from active_months
+    where gap_months_before > 0
+    group by gap_months_before
 ),
 
 open_gaps as (
     select
-        sequenced.inactive_streak as gap_months,
+        followed.inactive_streak as gap_months,
         count(*) as n_open_gaps
-    from sequenced
+    from followed
     inner join export_window
-        on sequenced.activity_month = export_window.export_month
-    where sequenced.inactive_streak > 0
-    group by sequenced.inactive_streak
+        on followed.activity_month = export_window.export_month
+    where followed.inactive_streak > 0
+    group by followed.inactive_streak
 ),
 
 final as (
