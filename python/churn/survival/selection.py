@@ -504,11 +504,12 @@ def fit_tail_models(
     served_miss = anchor[scored_row] * np.exp(served_log_ratio) - realised
     scored_miss = np.isfinite(served_miss)
     miss_group = group_of[scored_row[scored_miss]]
-    miss_count = np.bincount(miss_group, minlength=len(groups))
+    miss_count = np.bincount(miss_group, minlength=len(groups)).astype(float)
+    abs_miss = np.bincount(miss_group, np.abs(served_miss[scored_miss]), len(groups))
+    squared_miss = np.bincount(miss_group, served_miss[scored_miss] ** 2, len(groups))
     with np.errstate(divide="ignore", invalid="ignore"):
-        served_mae = np.bincount(miss_group, np.abs(served_miss[scored_miss]), len(groups))
-        served_rmse = np.sqrt(np.bincount(miss_group, served_miss[scored_miss] ** 2, len(groups)))
-        served_mae, served_rmse = served_mae / miss_count, served_rmse / np.sqrt(miss_count)
+        served_mae = abs_miss / miss_count
+        served_rmse = np.sqrt(squared_miss / miss_count)
     per_group = candidates["group"].to_numpy()
     candidates["served_log_error_rate"] = served_rate[per_group]
     candidates["served_log_error_floor"] = served_floor[per_group]
