@@ -189,20 +189,37 @@ def test_the_backtest_reuses_the_cutoff_fits_without_refitting(monkeypatch):
     assert set(backtest["model"]) == {chosen["model"]}
 
 
+def _miss_the_anchor(frame: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """The same group with the realised curve off by a constant factor from the cutoff's last
+    month on (as if the anchor had missed the players' survival there by that much)."""
+    holdout = frame["role"] == "holdout"
+    return frame.assign(
+        survival=np.where(
+            holdout & (frame["month_number"] >= 24), frame["survival"] * factor, frame["survival"]
+        )
+    )
+
+
 def test_the_served_tails_band_error_is_the_backtest_of_the_served_tail_itself():
-    """served_log_error_* fit the squared log errors of exactly the curve churn_survival_backtest
-    shows (the combination, not the chosen candidate), less the realised curve's own noise."""
-    frame = group_frame(5000)
+    """served_log_error_* fit the squared log errors of the tail ratio S(m) / S(M) of exactly the
+    curve churn_survival_backtest shows (the combination, not the chosen candidate) against the
+    realised one, less the realised curve's own noise; served_backtest_mae / _rmse are that
+    curve's misses on S."""
+    frame = _miss_the_anchor(group_frame(5000), 0.9)
     fits = fit_tail_models(frame)
     backtest = backtest_curves(frame, fits)
     tail = backtest[backtest["is_extrapolated"]].reset_index(drop=True)
     holdout = frame[(frame["role"] == "holdout")].sort_values("month_number")
     last = int(backtest.loc[~backtest["is_extrapolated"], "month_number"].max())
+    at_last = backtest.loc[backtest["month_number"] == last].iloc[0]
+    realised_at_last = holdout.loc[holdout["month_number"] == last, "survival"].iloc[0]
     noise = realised_log_noise(
         holdout.assign(index=0).reset_index(drop=True),
         (holdout["month_number"] > last).to_numpy(),
     )[holdout["month_number"].to_numpy() > last]
-    squared = np.log(tail["predicted_survival"] / tail["realised_survival"]) ** 2 - noise
+    predicted = np.log(tail["predicted_survival"] / at_last["predicted_survival"])
+    realised = np.log(tail["realised_survival"] / realised_at_last)
+    squared = (predicted - realised) ** 2 - noise
     horizon = tail["month_number"].to_numpy() - last
     floor, rate = log_error_model(np.zeros(len(tail), dtype=int), squared.to_numpy(), horizon, 1)
     row = fits[fits["is_chosen"].astype(bool)].iloc[0]
@@ -212,6 +229,27 @@ def test_the_served_tails_band_error_is_the_backtest_of_the_served_tail_itself()
         rtol=1e-8,
         atol=1e-15,
     )
+    miss = tail["predicted_survival"] - tail["realised_survival"]
+    np.testing.assert_allclose(
+        [row["served_backtest_mae"], row["served_backtest_rmse"]],
+        [miss.abs().mean(), np.sqrt((miss**2).mean())],
+        rtol=1e-10,
+    )
+
+
+def test_an_anchor_miss_at_the_cutoff_is_not_counted_again_as_the_tails_error():
+    """The band carries the anchor's own variance; the backtest's log errors score the tail's
+    ratio, so a realised curve off by a constant factor from the anchor month on leaves them
+    unchanged (on S the miss shows: served_backtest_mae grows)."""
+    frame = group_frame(5000)
+    # Each candidate's own (the served ones also move with the weights, which score misses on S).
+    columns = ["backtest_log_error_floor", "backtest_log_error_rate"]
+    exact = fit_tail_models(frame)
+    missed = fit_tail_models(_miss_the_anchor(frame, 0.8))
+    np.testing.assert_allclose(
+        missed[columns].to_numpy(float), exact[columns].to_numpy(float), rtol=1e-9, atol=1e-15
+    )
+    assert (missed["served_backtest_mae"] > exact["served_backtest_mae"] + 0.01).all()
 
 
 def test_anchored_tail_is_the_conditional_survival_times_the_anchor():

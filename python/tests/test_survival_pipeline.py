@@ -204,25 +204,23 @@ def test_tail_bands_carry_parameter_choice_and_backtest_uncertainty():
     np.testing.assert_allclose(
         log_sd(drifting)[tail] ** 2 - anchor_sd**2, 1e-3 * (months - 24) ** 2, rtol=1e-6
     )
-    # Both: the larger of the two (they measure the same uncertainty, which model is right).
+    # Both: the backtest of the served tail measured its miss as far as it reached (12 months
+    # here); the candidates' spread adds only what it grows by beyond that reach.
     choice_spread = 0.25 * (other - sbg) ** 2
-    floor = float(np.median(choice_spread))
-    both = assemble_curves(
-        rows,
-        pd.DataFrame(
-            [
-                {
-                    **fit_row("sbg", SBG, True, 0.5, None),
-                    "backtest_log_error_rate": 0.0,
-                    "backtest_log_error_floor": floor,
-                },
-                fit_row("weibull", weibull, False, 0.5),
-            ]
-        ),
+    floor = 0.01
+    served = {
+        **fit_row("sbg", SBG, True, 0.5, None),
+        "backtest_log_error_rate": 0.0,
+        "backtest_log_error_floor": floor,
+        "cutoff_params": json.dumps({"12": SBG}),
+    }
+    both = assemble_curves(rows, pd.DataFrame([served, fit_row("weibull", weibull, False, 0.5)]))
+    h = months - 24
+    unseen = np.where(h > 12, np.maximum(choice_spread - choice_spread[11], 0.0), 0.0)
+    assert (unseen > 0).any()
+    np.testing.assert_allclose(
+        log_sd(both)[tail] ** 2 - anchor_sd**2, floor + unseen, rtol=1e-6, atol=1e-12
     )
-    larger = np.maximum(choice_spread, floor)
-    assert (choice_spread < floor).any() and (choice_spread > floor).any()
-    np.testing.assert_allclose(log_sd(both)[tail] ** 2 - anchor_sd**2, larger, rtol=1e-6)
     # One candidate: the served tail is its own.
     np.testing.assert_array_equal(none["survival"], params["survival"])
 
@@ -280,6 +278,36 @@ def test_a_partition_keeps_its_own_served_backtest_error_or_takes_its_parents_if
     partition = curves[curves["pooling_level"] == "partition"].reset_index(drop=True)
     added = log_sd(partition)[partition["is_extrapolated"].to_numpy()] ** 2 - anchor_var
     np.testing.assert_allclose(added, 1e-3 * h**2, rtol=1e-6)
+    # The parent's backtest never looked at the young group's tail: the candidates' spread
+    # around its served tail counts in full on top of the parent's error.
+    weibull = {"lam": 60.0, "k": 0.8}
+    young_pair = [
+        {**fit_row("sbg", SBG, True, 0.5, None), "served_log_error_rate": None},
+        fit_row("weibull", weibull, False, 0.5),
+    ]
+    pair = assemble_curves(hazards, pd.DataFrame([*young_pair, parent]))
+    partition = pair[pair["pooling_level"] == "partition"].reset_index(drop=True)
+    months = np.arange(25, 61)
+    sbg = np.log(
+        ShiftedBetaGeometric().survival(months, SBG) / ShiftedBetaGeometric().survival(24, SBG)
+    )
+    other = np.log(
+        DiscreteWeibull().survival(months, weibull) / DiscreteWeibull().survival(24, weibull)
+    )
+    added = log_sd(partition)[partition["is_extrapolated"].to_numpy()] ** 2 - anchor_var
+    np.testing.assert_allclose(added, 1e-3 * h**2 + 0.25 * (other - sbg) ** 2, rtol=1e-6)
+
+
+def test_a_weighted_candidate_without_a_tail_drops_out_of_the_band_as_out_of_the_curve():
+    """One mask for the served tail and its band: a candidate that has a weight but no usable
+    parameters leaves the others' weights renormalised in both."""
+    rows = curve_rows(24)
+    cov = [[0.05, 0.0], [0.0, 0.05]]
+    alone = assemble_curves(rows, pd.DataFrame([fit_row("sbg", SBG, True, 1.0, cov)]))
+    broken = fit_row("weibull", {"lam": None, "k": 0.8}, False, 0.5)
+    with_broken = assemble_curves(rows, pd.DataFrame([fit_row("sbg", SBG, True, 0.5, cov), broken]))
+    np.testing.assert_allclose(with_broken["survival"], alone["survival"], rtol=1e-12)
+    np.testing.assert_allclose(log_sd(with_broken), log_sd(alone), rtol=1e-9)
 
 
 def test_a_group_without_a_model_uses_its_parents_tail():

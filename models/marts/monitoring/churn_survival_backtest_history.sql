@@ -1,4 +1,4 @@
-{#- The chosen tail model's backtest error per survival group at every data cutoff, so drift of
+{#- The served tail's backtest error per survival group at every data cutoff, so drift of
     the tails shows month by month. Incremental by data_cutoff (kept through --full-refresh
     unless var `monitoring_erase_history` is true). -#}
 {{ config(
@@ -31,8 +31,8 @@ final as (
         fits.geo,
         fits.model,
         fits.n_events,
-        fits.backtest_mae,
-        fits.backtest_rmse,
+        fits.served_backtest_mae as backtest_mae,
+        fits.served_backtest_rmse as backtest_rmse,
         fits.n_backtest_months
     from fits
     cross join export_window

@@ -71,17 +71,25 @@ def tail_log_ratio(
         )
 
 
-def combined_log_ratio(ratios: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The served tail's log S(m) / S(M): the candidates' log ratios (curves, candidates, months)
-    averaged with their choice weights (curves, candidates), a forecast combination; candidates
-    without a ratio (a failed fit) drop out and the others' weights are renormalised. NaN where
-    no weighted candidate has one."""
+def usable_weights(ratios: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The choice weights (curves, candidates) per month (curves, candidates, months), over the
+    candidates that have a log ratio there: one without (a failed fit) drops out and the others'
+    weights are renormalised to sum to 1; all 0 where no weighted candidate has one. The served
+    tail and its band's spread and parameter variance weigh with these same weights."""
     usable = ~np.isnan(ratios)
     w = np.where(usable, np.nan_to_num(np.asarray(weight, float))[:, :, None], 0.0)
-    total = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        mean = (w * np.where(usable, ratios, 0.0)).sum(axis=1) / total
-    return np.where(total > 0, mean, np.nan)
+    total = w.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, w / np.where(total > 0, total, 1.0), 0.0)
+
+
+def combined_log_ratio(ratios: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The served tail's log S(m) / S(M): the candidates' log ratios (curves, candidates, months)
+    averaged with their choice weights (curves, candidates), a forecast combination over the
+    candidates with a ratio (`usable_weights`). NaN where no weighted candidate has one."""
+    w = usable_weights(ratios, weight)
+    mean = (w * np.where(np.isnan(ratios), 0.0, ratios)).sum(axis=1)
+    return np.where(w.sum(axis=1) > 0, mean, np.nan)
 
 
 def extrapolation_variance(
@@ -180,7 +188,8 @@ def pooled_log_variance(
 class Tails:
     """Per curve: the chosen tail model (index into CANDIDATES, -1 for none), every candidate's
     parameters, covariance and choice weight (the served tail is the weighted combination), and
-    the backtest's error variance of the served tail's log S by months beyond the data."""
+    the backtest's error variance of the served tail's log S by months beyond the data, and how
+    many months beyond the data the group's own backtest checked (0: none of its own)."""
 
     chosen: np.ndarray  # (C,) int
     method: np.ndarray  # (C,) object
@@ -188,6 +197,7 @@ class Tails:
     covariance: np.ndarray  # (C, candidates, MAX_PARAMS, MAX_PARAMS)
     weight: np.ndarray  # (C, candidates)
     error_variance: np.ndarray  # (C, MAX_MONTH + 1) by horizon h = 0..MAX_MONTH
+    backtest_reach: np.ndarray  # (C,) months
 
     @classmethod
     def none(cls, n: int) -> Tails:
@@ -199,6 +209,7 @@ class Tails:
             np.zeros((n, len(CANDIDATES), MAX_PARAMS, MAX_PARAMS)),
             np.zeros((n, len(CANDIDATES))),
             np.zeros((n, MAX_MONTH + 1)),
+            np.zeros(n),
         )
 
 
@@ -281,22 +292,27 @@ def assemble(
         weighted[:, None] & ~np.isnan(combined), combined, ratios[np.arange(n_curves), pick]
     )
     # The band's second moment around the served tail: the fits' parameter variance (weighted
-    # over the candidates, the chosen fit's alone where no weights are given) plus the larger of
-    # two measures of how far the served tail can miss: the candidates' weighted squared
-    # distance from it (the choice between models), and what the backtest of the served tail
-    # showed it misses by when it extrapolates. Both measure which model is right, so adding
-    # them would count it twice (the bands then covered 0.99-1.00 past 12 months on seed 2 of
-    # the baseline validation).
-    weight = np.nan_to_num(tails.weight)
-    spread = np.einsum("ck,ckm->cm", weight, np.nan_to_num(ratios - served_ratio[:, None, :]) ** 2)
+    # over the candidates, the chosen fit's alone where no weights are given) plus how far the
+    # served tail can miss. The group's own backtest measured that for the served tail itself as
+    # far as it reached (R months beyond the data); the candidates' weighted squared distance
+    # from it (the choice between models) adds only what it grows by beyond that reach, and
+    # counts in full for a group without a backtest of its own (its error is its parent's).
+    # Taking the larger of the two everywhere counted the choice twice where the backtest had
+    # looked: baseline seed 2 covered 1.000 at 25-36 months beyond the data.
+    weight = usable_weights(ratios, tails.weight)
+    spread = np.einsum("ckm,ckm->cm", weight, np.nan_to_num(ratios - served_ratio[:, None, :]) ** 2)
+    spread = np.where(weighted[:, None], spread, 0.0)
     parameter_var = np.where(
         weighted[:, None],
-        np.einsum("ck,ckm->cm", weight, variances),
+        np.einsum("ckm,ckm->cm", weight, variances),
         variances[np.arange(n_curves), pick],
     )
-    horizon = np.clip(months[None, :] - last[:, None], 0, tails.error_variance.shape[1] - 1)
+    beyond = np.maximum(months[None, :] - last[:, None], 0)
+    horizon = np.minimum(beyond, tails.error_variance.shape[1] - 1)
     backtest_var = np.take_along_axis(tails.error_variance, horizon, axis=1)
-    tail_var = parameter_var + np.maximum(np.where(weighted[:, None], spread, 0.0), backtest_var)
+    seen = np.minimum(beyond, tails.backtest_reach[:, None]).astype(np.int64)
+    spread_seen = np.take_along_axis(spread, np.minimum(last[:, None] + seen, max_month), axis=1)
+    tail_var = parameter_var + backtest_var + np.maximum(spread - spread_seen, 0.0)
 
     fill = is_extrapolated & has_tail[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -342,7 +358,7 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
         cov = np.zeros((len(CANDIDATES), MAX_PARAMS, MAX_PARAMS))
         weight = np.zeros(len(CANDIDATES))
         cutoff: list[dict] = [{} for _ in CANDIDATES]
-        chosen, error = -1, None
+        chosen, error, reach = -1, None, 0.0
         for _, fit in rows.iterrows():
             if fit["model"] not in CANDIDATES:
                 continue
@@ -362,38 +378,41 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
                 cutoff[k] = json.loads(fit.get("cutoff_params") or "{}")
                 if bool(fit["is_chosen"]) and np.isfinite(params[k, : len(names)]).all():
                     chosen = k
-                    error = _backtest_error(fit, cutoff[k])
+                    error, reach = _backtest_error(fit, cutoff[k])
         tails[key] = {
             "chosen": chosen,
             "params": params,
             "covariance": cov,
             "weight": weight,
             "error": error,
+            "reach": reach,
             "cutoff": cutoff,
         }
     _inherit_missing_errors(tails)
     return tails
 
 
-def _backtest_error(fit: pd.Series, cutoff: dict) -> np.ndarray | None:
-    """The chosen row's backtest error variance of the served tail by horizon 0..MAX_MONTH;
-    None without a backtest. Fits that carry no served-tail columns (built by hand) give the
-    chosen candidate's own error."""
+def _backtest_error(fit: pd.Series, cutoff: dict) -> tuple[np.ndarray | None, float]:
+    """The chosen row's backtest error variance of the served tail by horizon 0..MAX_MONTH and
+    how many months beyond the data the backtest reached; (None, 0) without a backtest. Fits
+    that carry no served-tail columns (built by hand) give the chosen candidate's own error."""
     served = float(fit.get("served_log_error_rate", np.nan))
     prefix = "served" if np.isfinite(served) else "backtest"
     rate = float(fit.get(f"{prefix}_log_error_rate", np.nan))
     if not np.isfinite(rate):
-        return None
+        return None, 0.0
     floor = float(np.nan_to_num(fit.get(f"{prefix}_log_error_floor", 0.0)))
     # How far the backtest reached: its longest cutoff (unknown: as far as the curve goes).
-    reach = max((int(offset) for offset in cutoff), default=np.inf)
-    return extrapolation_variance(floor, rate, reach, np.arange(MAX_MONTH + 1))
+    reach = float(max((int(offset) for offset in cutoff), default=np.inf))
+    return extrapolation_variance(floor, rate, reach, np.arange(MAX_MONTH + 1)), reach
 
 
 def _inherit_missing_errors(tails: dict[tuple, dict]) -> None:
     """A group too young for a backtest of its own (no earlier cutoff with months to check)
     takes its parent's backtest error, in place, so that exactly the longest tails do not go
-    without extrapolation error; filled coarse to fine, none anywhere counts 0. A group with a
+    without extrapolation error; filled coarse to fine, none anywhere counts 0. Its reach stays
+    0: the parent's backtest never looked at this group's tail, so the candidates' spread counts
+    in full in its band. A group with a
     backtest keeps its own, even zero (its check's noise explains its misses): the band still
     has the fits' parameter variance and the candidates' spread. Neither the parent's error nor
     the mean of the group's peers is a cleaner measure of it: the parent's curve mixes unlike
@@ -453,6 +472,7 @@ def _curve_tails(fits: pd.DataFrame):
             )
             if tail["error"] is not None:
                 out.error_variance[i] = tail["error"]
+            out.backtest_reach[i] = tail["reach"]
         return out
 
     return tails_for

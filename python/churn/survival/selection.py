@@ -66,6 +66,8 @@ FITS_SCHEMA: tuple[tuple[str, str], ...] = (
     ("choice_weight", "float64"),
     ("served_log_error_rate", "float64"),
     ("served_log_error_floor", "float64"),
+    ("served_backtest_mae", "float64"),
+    ("served_backtest_rmse", "float64"),
     ("is_chosen", "boolean"),
     ("choice_reason", "object"),
 )
@@ -373,9 +375,17 @@ def fit_tail_models(
     scored_month = scored["month_number"].to_numpy(float)
     beyond = scored_month > last_month[scored_row]
     noise = realised_log_noise(scored, beyond)
+    realised_at_anchor = np.full(len(fit_rows), np.nan)
+    at_anchor = scored_month == last_month[scored_row]
+    realised_at_anchor[scored_row[at_anchor]] = scored["survival"].to_numpy(float)[at_anchor]
     keep = beyond & np.isfinite(scored["survival"].to_numpy(float))
     scored_row, scored_month, noise = scored_row[keep], scored_month[keep], noise[keep]
     realised = scored["survival"].to_numpy(float)[keep]
+    # The log errors score the tail's ratio S(m) / S(M) against the realised one, not S(m): the
+    # anchor's miss at the cutoff is the anchor's sampling error, which the band carries as the
+    # anchor's own variance at the export (scored in S as well, the band counted it twice).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        realised_log_ratio = np.log(realised) - np.log(realised_at_anchor[scored_row])
     scored_offset = fit_rows["cutoff_offset_months"].to_numpy()[scored_row]
     errors: dict[str, _BacktestErrors] = {}
     log_ratios = {}
@@ -392,8 +402,7 @@ def fit_tail_models(
         )
         error = predicted - realised
         valid = np.isfinite(error)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_error = np.log(predicted) - np.log(realised)
+        log_error = log_ratios[name] - realised_log_ratio
         positive = valid & np.isfinite(log_error)
         horizon = scored_month - last_month[scored_row]
         errors[name] = _BacktestErrors(
@@ -477,15 +486,11 @@ def fit_tail_models(
     weight[candidates["group"].to_numpy(), candidates["model"].map(models.index).to_numpy()] = (
         candidates["choice_weight"].to_numpy(float)
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        served_log = (
-            np.log(anchor[scored_row])
-            + combined_log_ratio(
-                np.stack([log_ratios[name] for name in models], axis=1)[:, :, None],
-                weight[group_of[scored_row]],
-            )[:, 0]
-        )
-        served_error = served_log - np.log(realised)
+    served_log_ratio = combined_log_ratio(
+        np.stack([log_ratios[name] for name in models], axis=1)[:, :, None],
+        weight[group_of[scored_row]],
+    )[:, 0]
+    served_error = served_log_ratio - realised_log_ratio
     positive = np.isfinite(served_error)
     served_group = group_of[scored_row[positive]]
     served_floor, served_rate = log_error_model(
@@ -495,9 +500,21 @@ def fit_tail_models(
         len(groups),
         scored_offset[positive],
     )
+    # The served tail's miss on S itself, as the candidates' backtest_mae / _rmse measure theirs.
+    served_miss = anchor[scored_row] * np.exp(served_log_ratio) - realised
+    scored_miss = np.isfinite(served_miss)
+    miss_group = group_of[scored_row[scored_miss]]
+    miss_count = np.bincount(miss_group, minlength=len(groups)).astype(float)
+    abs_miss = np.bincount(miss_group, np.abs(served_miss[scored_miss]), len(groups))
+    squared_miss = np.bincount(miss_group, served_miss[scored_miss] ** 2, len(groups))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        served_mae = abs_miss / miss_count
+        served_rmse = np.sqrt(squared_miss / miss_count)
     per_group = candidates["group"].to_numpy()
     candidates["served_log_error_rate"] = served_rate[per_group]
     candidates["served_log_error_floor"] = served_floor[per_group]
+    candidates["served_backtest_mae"] = served_mae[per_group]
+    candidates["served_backtest_rmse"] = served_rmse[per_group]
     is_chosen = np.zeros(len(candidates), dtype=bool)
     is_chosen[chosen[chosen >= 0]] = True
     candidates["is_chosen"] = is_chosen
