@@ -146,3 +146,11 @@ def test_parquet_extension_in_any_case_is_read_as_parquet(readable_files):
 def test_semicolon_and_tab_files_are_read_with_their_delimiter(readable_files, separator):
     columns = "count(*), count(total_deposit), min(partner_id)"
     assert staged_from(readable_files, separator, columns) == [(12, 12, "P01")]
+
+
+def test_a_build_on_an_export_named_by_its_path_alone_reuses_the_saved_parse(readable_files):
+    """run_dbt passes the export outside --vars and runs dbt in the work folder, so dbt starts
+    from the session's saved parse (conftest) instead of parsing the project again."""
+    run, _ = readable_files
+    log = (run.target_path.parent / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log
