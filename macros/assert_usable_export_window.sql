@@ -18,7 +18,7 @@
     {%- endset -%}
     {%- set window = run_query(window_sql).rows[0] -%}
     {%- set data_start, export_month, n_months = window[0], window[1], window[2] -%}
-    {%- set path = var('raw_activity_path') -%}
+    {%- set path = raw_activity_path() -%}
     {%- if data_start is none or export_month is none -%}
         {%- set is_plausible = is_plausible_date(
             'staged.activity_month', 'export_window.earliest_plausible_date') -%}

@@ -27,7 +27,7 @@
     {%- do lines.append(('this run', (run_parts | join(', ')) or 'nothing selected')) -%}
 
     {#- Export: where it came from, its month -#}
-    {%- set source_line = [var('raw_activity_path')] -%}
+    {%- set source_line = [raw_activity_path()] -%}
     {%- set window = churn_summary_rows('int_export_window',
             ['data_start_month', 'export_month', 'export_month_source'],
             'select data_start_month, export_month, export_month_source from {relation}') -%}
@@ -181,7 +181,7 @@
 {#- One row per build in meta.build_runs: when, which export, its month, the summary text.
     Returns no SQL: the statements run here and are committed. -#}
 {% macro churn_record_build_run(record, summary) %}
-    {%- set values = [invocation_id, var('raw_activity_path'), record.export_month, record.partners,
+    {%- set values = [invocation_id, raw_activity_path(), record.export_month, record.partners,
         flags.WHICH, summary] -%}
     {%- set literals = [] -%}
     {%- for value in values -%}

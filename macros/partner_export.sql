@@ -57,9 +57,16 @@
     {{ return(parts | join('\n    union all\n    ')) }}
 {%- endmacro %}
 
+{#- The export named by the var `raw_activity_path`, or by the environment variable
+    CHURN_RAW_ACTIVITY_PATH when that is set: churn's own dbt runs pass the export there, because
+    dbt throws its saved parse away whenever a var changes. -#}
+{% macro raw_activity_path() -%}
+    {{ return(env_var('CHURN_RAW_ACTIVITY_PATH', '') or var('raw_activity_path', '')) }}
+{%- endmacro %}
+
 {#- The files of the export, sorted, with absolute paths; stops when none matches. -#}
 {% macro partner_export_files() -%}
-    {%- set path = var('raw_activity_path', '') -%}
+    {%- set path = raw_activity_path() -%}
     {%- set path = '' if path is none else (path | string) | trim -%}
     {%- if path == '' -%}
         {{ exceptions.raise_compiler_error("The var raw_activity_path is empty: name the export file or glob.") }}

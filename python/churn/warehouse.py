@@ -21,6 +21,14 @@ import pandas as pd
 from churn.environment import environment_set
 from churn.project import PROJECT_DIR_VARIABLE, project_dir
 
+# The export reaches dbt through this environment variable (the macro raw_activity_path reads it
+# before the var): dbt throws its saved parse away whenever a --vars value changes.
+EXPORT_PATH_VARIABLE = "CHURN_RAW_ACTIVITY_PATH"
+# A saved dbt parse (target/partial_parse.msgpack) that a new work folder starts from; the test
+# suite sets it. dbt checks it against the project, vars and profile and reparses what differs.
+PARSE_SEED_VARIABLE = "CHURN_DBT_PARSE_SEED"
+SAVED_PARSE = "partial_parse.msgpack"
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TIMESTAMP = re.compile(r"^\d\d:\d\d:\d\d\s+")
 
@@ -71,17 +79,27 @@ def dbt_executable() -> list[str]:
     return [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
 
 
-def dbt_environment(workdir: Path, project: Path, extra: dict[str, str] | None = None) -> dict:
-    """The environment of a dbt run whose warehouse, exports and artifacts live in `workdir`."""
+def dbt_environment(
+    workdir: Path,
+    project: Path,
+    extra: dict[str, str] | None = None,
+    in_workdir: bool = False,
+) -> dict:
+    """The environment of a dbt run whose warehouse, exports and artifacts live in `workdir`;
+    `in_workdir`: dbt runs in `workdir`, and the warehouse file and the artifacts, which the
+    profile and the model configs read, are named relative to it, the same for every folder."""
     env = dict(os.environ)
+    base = Path() if in_workdir else workdir
     env.update(
-        CHURN_DUCKDB_PATH=str(workdir / "churn.duckdb"),
+        CHURN_DUCKDB_PATH=str(base / "churn.duckdb"),
         CHURN_EXPORT_ROOT=str(workdir / "exports"),
         # Model artifacts stay with this warehouse, not in the repo's artifacts/.
-        CHURN_ARTIFACT_DIR=str(workdir / "artifacts"),
+        CHURN_ARTIFACT_DIR=str(base / "artifacts"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     env[PROJECT_DIR_VARIABLE] = str(project)
+    # The export comes from the vars unless the caller passes it here (run_dbt does).
+    env[EXPORT_PATH_VARIABLE] = ""
     env.update(extra or {})
     return env
 
@@ -95,10 +113,22 @@ def run_dbt(
 ) -> DbtRun:
     """Runs `dbt <command>` on the project (churn.project decides which unless given), with its
     warehouse, exports, artifacts, target and logs in `workdir`. `env` adds or overrides
-    environment variables (e.g. CHURN_THREADS, CHURN_MEMORY_LIMIT)."""
+    environment variables (e.g. CHURN_THREADS, CHURN_MEMORY_LIMIT).
+
+    So that dbt can reuse a saved parse from one work folder to the next, the export path goes
+    through EXPORT_PATH_VARIABLE instead of --vars, and dbt runs in `workdir` with the paths it
+    parses relative to it (dbt reparses everything when a var or the profile changes)."""
+    variables = dict(variables or {})
+    export = variables.get("raw_activity_path")
+    # A blank or non-text value stays a var, for the macros to refuse in their words.
+    moved = {}
+    if isinstance(export, str) and export.strip():
+        moved[EXPORT_PATH_VARIABLE] = variables.pop("raw_activity_path")
     workdir, folder, args = _dbt_arguments(command, workdir, variables, project)
+    _start_from_saved_parse(workdir / "target")
+    environment = dbt_environment(workdir, folder, {**moved, **(env or {})}, in_workdir=True)
     returncode, output, seconds, peak = _run_measured(
-        [*dbt_executable(), *args], cwd=folder, env=dbt_environment(workdir, folder, env)
+        [*dbt_executable(), *args], cwd=workdir, env=environment
     )
     return DbtRun(returncode, output, workdir / "churn.duckdb", workdir / "target", seconds, peak)
 
@@ -132,6 +162,14 @@ def invoke_dbt_in_process(
         workdir / "target",
         time.perf_counter() - started,
     )
+
+
+def _start_from_saved_parse(target: Path) -> None:
+    """Copies the saved parse PARSE_SEED_VARIABLE names into a target folder that has none."""
+    seed = os.environ.get(PARSE_SEED_VARIABLE)
+    if seed and Path(seed).is_file() and not (target / SAVED_PARSE).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(seed, target / SAVED_PARSE)
 
 
 def _dbt_arguments(

@@ -47,16 +47,6 @@ def test_a_day_after_the_twelfth_in_first_place_makes_the_export_day_first(tmp_p
     assert verdicts(run, ["D1"]) == {"D1": (None, "2023-01-13", "2023-01-05")}
 
 
-def test_a_day_after_the_twelfth_in_second_place_makes_the_export_month_first(tmp_path):
-    rows = six_months()
-    rows[0] = variant(account_id="M1", reg_date="01/13/2023", ftd_date="01/05/2023")
-    export = write_export(tmp_path, rows)
-    run = run_window(tmp_path, {"raw_activity_path": export})
-    assert run.returncode == 0, run.output[-3000:]
-    assert date_order(run)[0] == "mdy"
-    assert verdicts(run, ["M1"]) == {"M1": (None, "2023-01-13", "2023-01-05")}
-
-
 def test_an_export_holding_both_orders_quarantines_what_reads_both_ways(tmp_path):
     rows = six_months()
     rows[0] = variant(account_id="X1", reg_date="13/01/2023")  # day first only
@@ -79,23 +69,39 @@ def test_an_export_holding_both_orders_quarantines_what_reads_both_ways(tmp_path
     assert run.query("select n_ambiguous_rows from intermediate.int_date_order") == [(1,)]
 
 
-def test_a_few_strays_against_the_order_of_all_the_others_do_not_make_the_export_mixed(tmp_path):
+@pytest.fixture(scope="module")
+def month_first_build(tmp_path_factory):
+    """One export for two month-first cases, each its own accounts: M1 has a day after the twelfth
+    in second place; 150 month-first dates (M2..M151) stand against one day-first typo (T1)."""
+    tmp_path = tmp_path_factory.mktemp("month-first")
+    rows = six_months()
+    rows[0] = variant(account_id="M1", reg_date="01/13/2023", ftd_date="01/05/2023")
     # 150 month-first dates and one day-first typo: the export is month first, the typo alone is
     # unparseable (as mixed, every row with a date reading both ways would be quarantined).
-    rows = six_months() + [
+    rows += [
         variant(account_id=f"M{i}", activity_month="2023-01-01", reg_date="01/20/2023")
-        for i in range(150)
+        for i in range(2, 152)
     ]
     rows.append(variant(account_id="T1", activity_month="2023-01-01", reg_date="20/01/2023"))
     rows.append(variant(account_id="A1", activity_month="2023-01-01", reg_date="05/01/2023"))
-    export = write_export(tmp_path, rows)
-    run = run_window(tmp_path, {"raw_activity_path": export})
+    run = run_window(tmp_path, {"raw_activity_path": write_export(tmp_path, rows)})
     assert run.returncode == 0, run.output[-3000:]
-    order, basis = date_order(run)
+    return run
+
+
+def test_a_day_after_the_twelfth_in_second_place_makes_the_export_month_first(month_first_build):
+    assert date_order(month_first_build)[0] == "mdy"
+    assert verdicts(month_first_build, ["M1"]) == {"M1": (None, "2023-01-13", "2023-01-05")}
+
+
+def test_a_few_strays_against_the_order_of_all_the_others_do_not_make_the_export_mixed(
+    month_first_build,
+):
+    order, basis = date_order(month_first_build)
     assert order == "mdy"
     assert "the few slash dates that read only day-first" in basis
-    found = verdicts(run, ["M0", "T1", "A1"])
-    assert found["M0"][:2] == (None, "2023-01-20")
+    found = verdicts(month_first_build, ["M2", "T1", "A1"])
+    assert found["M2"][:2] == (None, "2023-01-20")
     assert found["T1"][0] == "unparseable_date"
     assert found["A1"][:2] == (None, "2023-05-01")
 

@@ -112,18 +112,45 @@ def test_empty_file_and_no_match_are_named(tmp_path):
     )
 
 
-def test_parquet_extension_in_any_case_is_read_as_parquet(tmp_path):
-    frame_of("A").to_parquet(tmp_path / "export.PARQUET")
-    run = run_staging(tmp_path, str(tmp_path / "export.PARQUET"))
+@pytest.fixture(scope="module")
+def readable_files(tmp_path_factory) -> tuple:
+    """One staging build of a glob of three readable files, each its own accounts: a Parquet file
+    with an upper-case extension, a semicolon and a tab separated CSV (each file is read on its
+    own, so one build checks all three)."""
+    folder = tmp_path_factory.mktemp("readable")
+    files = {
+        "parquet": folder / "export_p.PARQUET",
+        ";": folder / "export_s.csv",
+        "\t": folder / "export_t.csv",
+    }
+    frame_of("P").to_parquet(files["parquet"])
+    frame_of("S").to_csv(files[";"], index=False, sep=";")
+    frame_of("T").to_csv(files["\t"], index=False, sep="\t")
+    run = run_staging(folder, str(folder / "export_*"))
     assert run.returncode == 0, run.output[-3000:]
-    assert run.query("select count(*), count(geo) from staging.stg_partner__activity") == [(12, 12)]
+    return run, files
+
+
+def staged_from(readable_files, kind: str, columns: str) -> list[tuple]:
+    run, files = readable_files
+    return run.query(
+        f"select {columns} from staging.stg_partner__activity where source_file = '{files[kind]}'"
+    )
+
+
+def test_parquet_extension_in_any_case_is_read_as_parquet(readable_files):
+    assert staged_from(readable_files, "parquet", "count(*), count(geo)") == [(12, 12)]
 
 
 @pytest.mark.parametrize("separator", [";", "\t"])
-def test_semicolon_and_tab_files_are_read_with_their_delimiter(tmp_path, separator):
-    frame_of("A").to_csv(tmp_path / "export.csv", index=False, sep=separator)
-    run = run_staging(tmp_path, str(tmp_path / "export.csv"))
-    assert run.returncode == 0, run.output[-3000:]
-    assert run.query(
-        "select count(*), count(total_deposit), min(partner_id) from staging.stg_partner__activity"
-    ) == [(12, 12, "P01")]
+def test_semicolon_and_tab_files_are_read_with_their_delimiter(readable_files, separator):
+    columns = "count(*), count(total_deposit), min(partner_id)"
+    assert staged_from(readable_files, separator, columns) == [(12, 12, "P01")]
+
+
+def test_a_build_on_an_export_named_by_its_path_alone_reuses_the_saved_parse(readable_files):
+    """run_dbt passes the export outside --vars and runs dbt in the work folder, so dbt starts
+    from the session's saved parse (conftest) instead of parsing the project again."""
+    run, _ = readable_files
+    log = (run.target_path.parent / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log

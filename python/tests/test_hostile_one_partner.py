@@ -71,7 +71,7 @@ def test_one_partner_fits_no_partner_sub_model_and_its_grain_is_the_global_model
 def one_partner_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     workdir = tmp_path_factory.mktemp("one-partner")
     export = workdir / "one_partner.csv.gz"
-    write_result(simulate(preset("tiny", n_partners=1)), export, with_truth=False)
+    write_result(simulate(preset("tiny", n_partners=1, n_players=500)), export, with_truth=False)
     run = run_dbt(["build"], workdir, {"raw_activity_path": str(export)})
     assert run.returncode == 0, run.output[-4000:]
     return run
