@@ -29,23 +29,22 @@ active_months as (
     -- The gap before each active month, from the active months alone (a window over a fraction of
     -- the dense panel).
     select
-        months_active
-        - lag(months_active) over (
+        months_active,
+        lag(months_active) over (
             partition by player_id
             order by months_active
-        )
-        - 1 as gap_months_before
+        ) as previous_active_month
     from followed
     where is_active
 ),
 
 closed_gaps as (
     select
-        gap_months_before as gap_months,
+        months_active - previous_active_month - 1 as gap_months,
         count(*) as n_closed_gaps
     from active_months
-    where gap_months_before > 0
-    group by gap_months_before
+    where months_active - previous_active_month - 1 > 0
+    group by months_active - previous_active_month - 1
 ),
 
 open_gaps as (
