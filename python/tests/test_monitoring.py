@@ -472,3 +472,15 @@ def test_the_newest_cohorts_mean_probability_is_each_partners_own():
         base[base["partner_id"] == "P02"]["is_quick_churn"].mean()
     )
     assert means.loc["_all", "n_current"] == len(newest)
+
+
+def test_run_artifacts_stay_with_the_registry_store(tmp_path, monkeypatch):
+    from churn.monitoring.registry import Registry
+
+    monkeypatch.setenv("CHURN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    registry = Registry(tmp_path / "store", "churn-test")
+    # Registration creates the experiment inside the fluent store, where the variable is set.
+    with registry._fluent_store():
+        experiment = registry.client.get_experiment(registry._experiment_id())
+    assert experiment.artifact_location == (tmp_path / "store" / "mlflow-artifacts").as_uri()

@@ -122,6 +122,8 @@ class Registry:
         self.name = name
         self.artifact_dir = Path(artifact_dir).resolve()
         self.uri = tracking_uri(artifact_dir)
+        # Read once: inside _fluent_store the variable is always set.
+        self.is_user_store = bool(os.environ.get("MLFLOW_TRACKING_URI"))
         if self.uri.startswith("sqlite:///"):
             seed_new_store(Path(self.uri.removeprefix("sqlite:///")))
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
@@ -143,8 +145,9 @@ class Registry:
         experiment = self.client.get_experiment_by_name(EXPERIMENT)
         if experiment is not None:
             return experiment.experiment_id
+        # The user's own store keeps its artifact root; ours keeps run artifacts with the store.
         location = None
-        if not os.environ.get("MLFLOW_TRACKING_URI"):
+        if not self.is_user_store:
             location = (self.artifact_dir / "mlflow-artifacts").as_uri()
         return self.client.create_experiment(EXPERIMENT, artifact_location=location)
 
