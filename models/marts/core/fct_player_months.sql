@@ -72,8 +72,10 @@ active_months as (
     from activity
     inner join player_bounds
         on {{ join_on_keys('activity', 'player_bounds', ['partner_id', 'geo', 'account_id']) }}
+    cross join export_window
     where (activity.has_activity or activity.activity_month = player_bounds.ftd_month)
         and activity.activity_month >= player_bounds.panel_start_month
+        and activity.activity_month <= export_window.export_month
     union all
     select
         player_bounds.player_id,
@@ -205,7 +207,7 @@ segment_months as (
         month_offsets.month_offset + segments.segment_start_number as months_active,
         cast({{ dbt.dateadd(
             'month',
-            'month_offsets.month_offset + segments.segment_start_number',
+            '(month_offsets.month_offset + segments.segment_start_number)',
             'segments.ftd_month'
         ) }} as date) as activity_month
     from segments
