@@ -200,6 +200,18 @@ def test_a_feature_schema_mismatch_is_refused(saved):
         load_quick_churn_model(saved)
 
 
+def test_an_artifact_fitted_on_category_text_is_refused(saved):
+    # Fitted before categories were coded: its encoders know text and would see only unknown
+    # numbers, so every player would get the same few probabilities without an error.
+    card = json.loads((saved / CARD_FILE).read_text())
+    del card["category_coding"]
+    (saved / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    _rehash(saved)
+    _resign(saved, _dev_key())
+    with pytest.raises(SchemaMismatchError, match="categories coded as text.*retrain it"):
+        load_quick_churn_model(saved)
+
+
 def test_a_folder_that_is_not_an_artifact(tmp_path):
     with pytest.raises(ArtifactError, match="neither a model artifact nor a folder with a CURRENT"):
         load_artifact(tmp_path)

@@ -4,6 +4,7 @@ served, settings from dbt."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,7 +13,16 @@ import pandas as pd
 import pytest
 from churn.artifact import current_version
 from churn.classifier import estimators
-from churn.classifier.features import MISSING_LEVEL, FeatureSchemaError, prepare, signed_log
+from churn.classifier.features import (
+    CATEGORY_CODING,
+    MISSING_LEVEL,
+    FeatureSchemaError,
+    category_code,
+    category_text,
+    partition_keys,
+    prepare,
+    signed_log,
+)
 from churn.classifier.metrics import weighted_roc_auc
 from churn.classifier.model import QuickChurnClassifier
 from churn.classifier.scoring import score_players
@@ -52,11 +62,34 @@ def trained(synthetic, tmp_path_factory):
 def test_prepare_logs_money_and_keeps_missing_categories_as_a_level():
     frame = synthetic_features(20, seed=0)
     frame.loc[0, ["tracker_id", "decision_ngr"]] = [None, -99.0]
+    frame.loc[1, "tracker_id"] = "  "
     inputs = prepare(frame)
-    assert inputs.loc[0, "tracker_id"] == MISSING_LEVEL
+    missing = category_code(MISSING_LEVEL)
+    assert inputs.loc[0, "tracker_id"] == inputs.loc[1, "tracker_id"] == missing
     assert inputs.loc[0, "log_decision_ngr"] == pytest.approx(-np.log(100))
-    assert inputs.loc[0, "partition_key"] == f"{frame.loc[0, 'partner_id']}|{frame.loc[0, 'geo']}"
+    key = f"{frame.loc[0, 'partner_id']}|{frame.loc[0, 'geo']}"
+    assert partition_keys(frame)[0] == key
+    assert inputs.loc[0, "partition_key"] == category_code(key)
     assert signed_log(pd.Series([0.0]))[0] == 0
+
+
+def test_category_codes_are_fixed_per_text_and_exact_as_floats():
+    frame = synthetic_features(200, seed=0)
+    inputs = prepare(frame)
+    # The same text gets the same code in any frame, alone or among others, and in any process:
+    # the coding CATEGORY_CODING names (an artifact fitted on other codes is refused).
+    assert prepare(frame.iloc[[5]])["tracker_id"].iloc[0] == inputs["tracker_id"].iloc[5]
+    digest = hashlib.blake2b(b"P07", digest_size=8).digest()
+    assert category_code("P07") == int.from_bytes(digest, "big") >> 12 and CATEGORY_CODING == (
+        "blake2b-52"
+    )
+    columns = ("geo", "product", "tracker_id", "partner_id")
+    texts = {column: category_text(frame[column]) for column in columns}
+    texts["partition_key"] = partition_keys(frame)
+    for column, text in texts.items():
+        codes = inputs[column]
+        assert codes.dtype == np.int64 and (codes.astype(float).astype(np.int64) == codes).all()
+        assert codes.nunique() == text.nunique()  # one code per distinct text
 
 
 def test_seasonality_is_cyclic_so_december_sits_next_to_january():

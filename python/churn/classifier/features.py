@@ -3,13 +3,17 @@
 The raw columns are those of `intermediate.int_classifier__features` (built in SQL from months
 <= the decision month only). `prepare` adds what is pure arithmetic on one row: the partition key,
 signed logs of money and day counts, cyclic terms of the calendar month, a placeholder for a
-missing tracker. No feature measures calendar time itself (such as months since a state's launch):
-it would act as a trend and extrapolate beyond the training cohorts. It lives in the package,
-not in the saved model, so an artifact holds only scikit-learn objects.
+missing tracker, and the categories as integer codes (a hash of the text: scikit-learn's encoders
+take numbers through vectorised paths but text through Python sets, minutes apart at 2,000
+partitions, and an artifact then stores arrays rather than lists of strings). No feature measures
+calendar time itself (such as months since a state's launch): it would act as a trend and
+extrapolate beyond the training cohorts. It lives in the package, not in the saved model, so an
+artifact holds only scikit-learn objects.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import cast
 
 import numpy as np
@@ -59,6 +63,9 @@ HIGH_CARDINALITY_INPUTS = ["tracker_id", "partition_key", "partner_id"]
 MODEL_INPUTS = NUMERIC_INPUTS + LOW_CARDINALITY_INPUTS + HIGH_CARDINALITY_INPUTS
 
 MISSING_LEVEL = "_missing"
+# How `prepare` turns category text into numbers; an artifact records it, and one fitted on other
+# inputs (the text itself, before) is refused rather than fed codes it never saw.
+CATEGORY_CODING = "blake2b-52"
 LOGGED = {
     "log_decision_deposit": "decision_deposit",
     "log_decision_handle": "decision_handle",
@@ -105,7 +112,8 @@ def check_schema(frame: pd.DataFrame, schema: dict[str, str] = FEATURE_SCHEMA) -
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """Model inputs from raw-named feature columns (checked first), in MODEL_INPUTS order."""
+    """Model inputs from raw-named feature columns (checked first), in MODEL_INPUTS order; the
+    categories as `category_code`s of their text."""
     check_schema(frame)
     out = pd.DataFrame(index=frame.index)
     for name, source in LOGGED.items():
@@ -114,16 +122,50 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         out[name] = frame[name].astype("float64")
     out["has_first_bet"] = frame["has_first_bet"].astype("float64")
     for name in ["geo", "product", "ben_login_id", "tracker_id", "partner_id"]:
-        out[name] = _text(frame[name])
+        out[name] = _coded(*_levels(frame[name]))
     # Seasonality as a point on the year's circle: a calendar month missing from training still
     # gets a value between its neighbours (a one-hot level would be silently ignored).
     angle = 2 * np.pi * (frame["ftd_calendar_month"].astype("float64") - 1) / 12
     out["season_sin"], out["season_cos"] = np.sin(angle), np.cos(angle)
-    out["partition_key"] = out["partner_id"] + "|" + out["geo"]
+    out["partition_key"] = _coded(*_levels(partition_keys(frame)))
     return out[MODEL_INPUTS].replace([np.inf, -np.inf], np.nan)
 
 
-def _text(values: pd.Series) -> pd.Series:
+def partner_keys(frame: pd.DataFrame) -> pd.Series:
+    """The partner of each row as text (what sub-models of the partner grain are keyed by)."""
+    return category_text(frame["partner_id"])
+
+
+def partition_keys(frame: pd.DataFrame) -> pd.Series:
+    """`partner|geo` of each row as text (what sub-models of the partition grain are keyed by)."""
+    return partner_keys(frame) + "|" + category_text(frame["geo"])
+
+
+def category_text(values: pd.Series) -> pd.Series:
     """Category values as plain text, missing (or blank) as one explicit level."""
-    text = values.astype(object).where(values.notna(), MISSING_LEVEL).astype(str).str.strip()
-    return text.where(text != "", MISSING_LEVEL).astype(object)
+    codes, levels = _levels(values)
+    return pd.Series(levels.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
+
+
+def category_code(text: str) -> int:
+    """A category's integer code: the first 52 bits of its text's BLAKE2b digest, the same in
+    every process and version, and exact as a float64 (the encoders may cast)."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 12
+
+
+def _levels(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(position of each row's level, the levels as cleaned text): the text is cleaned once per
+    distinct value, not once per row."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    text = pd.Index(uniques.astype(str), dtype=object).str.strip()
+    levels = pd.Index(np.where(text == "", MISSING_LEVEL, text), dtype=object).append(
+        pd.Index([MISSING_LEVEL], dtype=object)
+    )
+    # A missing value (code -1) reads the appended MISSING_LEVEL.
+    return np.where(codes < 0, len(levels) - 1, codes), levels
+
+
+def _coded(positions: np.ndarray, levels: pd.Index) -> np.ndarray:
+    codes = np.array([category_code(level) for level in levels], dtype=np.int64)
+    return codes[positions]

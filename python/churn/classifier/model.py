@@ -19,7 +19,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from churn.artifact import ArtifactError, ArtifactIntegrityError, load_artifact
 from churn.classifier import estimators
-from churn.classifier.features import FEATURE_SCHEMA, MODEL_INPUTS, prepare
+from churn.classifier.features import (
+    CATEGORY_CODING,
+    FEATURE_SCHEMA,
+    MODEL_INPUTS,
+    partition_keys,
+    partner_keys,
+    prepare,
+)
 
 # The estimator's defaults, set here once; a dbt build overrides them through its vars.
 DEFAULT_SEED = 42
@@ -96,7 +103,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
                 self.algorithm, seed, inputs, labels, folds
             )
         }
-        chain = estimators.submodel_keys(inputs["partner_id"], inputs["partition_key"], self.grain)
+        chain = estimators.submodel_keys(partner_keys(X), partition_keys(X), self.grain)
         # Coarse to fine: partner sub-models first, then partitions.
         # One group-by per level (row positions per key), not a scan of every row per key.
         for level in reversed(range(len(chain) - 1)):
@@ -158,14 +165,11 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
     def _predict(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         check_is_fitted(self, "submodels_")
         inputs = prepare(X)
-        served = estimators.route(
-            inputs["partner_id"], inputs["partition_key"], self.grain, set(self.submodels_)
-        )
+        served = estimators.route(partner_keys(X), partition_keys(X), self.grain, self.submodels_)
         probability = np.full(len(inputs), np.nan)
         with estimators.single_threaded():
-            for key in sorted(set(served)):
-                rows = (served == key).to_numpy()
-                probability[rows] = self.submodels_[key].predict(inputs[rows])
+            for key, rows in sorted(served.groupby(served.to_numpy()).indices.items()):
+                probability[rows] = self.submodels_[str(key)].predict(inputs.iloc[rows])
         return probability, served
 
     def submodel_summary(self) -> dict[str, dict[str, Any]]:
@@ -252,6 +256,12 @@ def load_quick_churn_model(
     Raises ArtifactError with the reason when it cannot be trusted or does not fit this package."""
     loaded = load_artifact(location, version, kind=ARTIFACT_KIND)
     schema = loaded.card.get("feature_schema")
+    coding = loaded.card.get("category_coding")
+    if coding != CATEGORY_CODING:
+        raise SchemaMismatchError(
+            f"{loaded.path} was fitted on categories coded as {coding or 'text'}, this version "
+            f"of churn codes them as {CATEGORY_CODING}; retrain it"
+        )
     if schema != FEATURE_SCHEMA:
         trained = schema or {}
         differences = sorted(

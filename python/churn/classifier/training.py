@@ -28,7 +28,7 @@ import pandas as pd
 
 from churn.artifact import package_versions, save_artifact, set_current
 from churn.classifier import estimators
-from churn.classifier.features import FEATURE_SCHEMA, MODEL_INPUTS
+from churn.classifier.features import CATEGORY_CODING, FEATURE_SCHEMA, MODEL_INPUTS
 from churn.classifier.metrics import (
     SliceMetrics,
     evaluate_slices,
@@ -640,6 +640,7 @@ def model_card(
         },
         "feature_schema": dict(FEATURE_SCHEMA),
         "model_inputs": list(MODEL_INPUTS),
+        "category_coding": CATEGORY_CODING,
         "submodels": served.submodel_summary(),
         "metrics": metrics,
         "metrics_note": "cv: pooled out-of-fold; test: the chosen procedure fitted on the train "
