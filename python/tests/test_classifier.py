@@ -247,10 +247,11 @@ def test_training_evaluates_every_candidate_and_serves_the_refit(trained):
 def test_training_is_deterministic(synthetic, trained, tmp_path):
     features, labels = synthetic
     first, settings = trained
-    # Row order from the warehouse must not matter either.
+    # Neither the row order from the warehouse nor the processes the fits run on may matter.
     shuffled = features.sample(frac=1, random_state=3)
+    assert settings.jobs == 1
     second = train_and_evaluate(
-        shuffled, labels, TrainingSettings(artifact_dir=str(tmp_path), **SMALL)
+        shuffled, labels, TrainingSettings(artifact_dir=str(tmp_path), jobs=2, **SMALL)
     )
     pd.testing.assert_frame_equal(
         first.drop(columns=["artifact_path", "holdout_artifact_path"]),
@@ -310,9 +311,10 @@ def test_settings_read_what_dbt_renders():
             "bootstrap_samples": 100,
             "artifact_dir": "x",
             "cv_folds": "",
+            "jobs": "2",
         }
     )
-    assert settings.seed == 7 and settings.bootstrap_samples == 100
+    assert settings.seed == 7 and settings.bootstrap_samples == 100 and settings.jobs == 2
     assert settings.risk_band_edges == (0.4, 0.6, 0.9) and settings.cv_folds == 3
     assert settings.gap_cohorts == 5
     with pytest.raises(ValueError, match="lack quick_churn_months"):

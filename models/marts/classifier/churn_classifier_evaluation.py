@@ -24,6 +24,7 @@ def model(dbt, session):
             "bootstrap_samples": dbt.config.meta_get("bootstrap_samples"),
             "artifact_dir": dbt.config.meta_get("artifact_dir"),
             "short_history": dbt.config.meta_get("short_history"),
+            "jobs": dbt.config.meta_get("jobs"),
         }
     )
     features = dbt.ref("int_classifier__features").arrow().read_all().to_pandas()

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.parallel import Parallel, delayed
 
 from churn.artifact import package_versions, save_artifact, set_current
 from churn.classifier import estimators
@@ -130,6 +131,9 @@ class TrainingSettings:
     cv_folds: int = 3
     bootstrap_samples: int = 500
     artifact_dir: str = "artifacts"
+    # Processes for the independent fits (the test fit and the cross-validation folds); the
+    # results do not depend on it.
+    jobs: int = 1
     # What a too-short export does: "error" stops the build with the reason; "skip" builds the
     # classifier tables without a model (a status row, no scores).
     short_history: str = "error"
@@ -278,9 +282,13 @@ def model_version(frame: pd.DataFrame, settings: TrainingSettings) -> tuple[str,
     columns = ["player_id", *FEATURE_SCHEMA, "is_quick_churn"]
     digest = hashlib.sha256()
     digest.update(pd.util.hash_pandas_object(labelled[columns], index=False).to_numpy().tobytes())
-    # Where the artifact is written does not change what it is.
-    fingerprint = {key: value for key, value in asdict(settings).items() if key != "artifact_dir"}
-    digest.update(json.dumps([fingerprint, package_versions()], sort_keys=True).encode())
+    # Where the artifact is written, or on how many processes, does not change what it is.
+    fingerprint = {
+        key: value for key, value in asdict(settings).items() if key not in ("artifact_dir", "jobs")
+    }
+    # The category coding too: a model fitted on other codes is another model.
+    inputs = {"category_coding": CATEGORY_CODING}
+    digest.update(json.dumps([fingerprint, package_versions(), inputs], sort_keys=True).encode())
     return f"quick-churn-{cutoff[:7].replace('-', '')}-{digest.hexdigest()[:10]}", cutoff
 
 
@@ -427,47 +435,78 @@ def choose_grain(cv_overall: pd.DataFrame, algorithm: str) -> str:
     return str(finer.loc[finer["roc_auc"].idxmax(), "grain"]) if len(finer) else DEFAULT_GRAIN
 
 
+FitOutcome = tuple[dict[str, QuickChurnClassifier], dict[str, pd.DataFrame]] | str
+
+
+def _fit_and_score(
+    settings: TrainingSettings, fit_rows: pd.DataFrame, scored_rows: pd.DataFrame
+) -> FitOutcome:
+    """Every candidate fitted on `fit_rows` and its scores of `scored_rows`; the reason instead
+    when `fit_rows` cannot train one."""
+    try:
+        candidates = _fit_candidates(settings, fit_rows)
+    except ValueError as error:
+        return str(error)
+    return candidates, {name: model.score_frame(scored_rows) for name, model in candidates.items()}
+
+
+def _fit_and_score_all(
+    settings: TrainingSettings, jobs: list[tuple[pd.DataFrame, pd.DataFrame]]
+) -> list[FitOutcome]:
+    """`_fit_and_score` of each (fit rows, scored rows), on up to `settings.jobs` processes: the
+    fits are independent and each is seeded on its own, so the outcomes are those of one process
+    (the largest job should come first)."""
+    workers = min(settings.jobs, len(jobs))
+    if workers <= 1:
+        return [_fit_and_score(settings, *job) for job in jobs]
+    calls = (delayed(_fit_and_score)(settings, *job) for job in jobs)
+    return list(Parallel(n_jobs=workers)(calls))
+
+
 def _out_of_fold(
-    frame: pd.DataFrame, windows: Windows, settings: TrainingSettings, clock: _Clock
+    folds: list[tuple[pd.DataFrame, FitOutcome]], windows: Windows, clock: _Clock
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, QuickChurnClassifier]]:
-    """Pooled out-of-fold scores of each candidate over the rolling-origin folds."""
+    """Pooled out-of-fold scores of each candidate over the rolling-origin folds, from each
+    fold's (scored rows, outcome)."""
     scored_parts: dict[str, list[pd.DataFrame]] = {}
     rows_parts = []
     candidates: dict[str, QuickChurnClassifier] = {}
-    for number, (fit_cohorts, scored_cohorts) in enumerate(windows.folds, start=1):
-        fit_rows = frame[frame["ftd_month"].isin(fit_cohorts)]
-        scored_rows = frame[frame["ftd_month"].isin(scored_cohorts)]
-        try:
-            fold = _fit_candidates(settings, fit_rows)
-        except ValueError as error:
-            clock.log("fold %d skipped: %s", number, error)
+    for number, ((fit_cohorts, _), (scored_rows, outcome)) in enumerate(
+        zip(windows.folds, folds, strict=True), start=1
+    ):
+        if isinstance(outcome, str):
+            clock.log("fold %d skipped: %s", number, outcome)
             continue
-        for name, model in fold.items():
-            scored_parts.setdefault(name, []).append(model.score_frame(scored_rows))
+        fold, scores = outcome
+        for name, frame in scores.items():
+            scored_parts.setdefault(name, []).append(frame)
         rows_parts.append(scored_rows)
         candidates = candidates or fold  # the largest fold (the first) describes the rows
         clock.log(
-            "cross-validation fold %d of %d: %s candidates fitted on %d players, scored %d",
+            "cross-validation fold %d of %d: %s candidates fitted on %d cohorts, scored %d players",
             number,
             len(windows.folds),
             len(fold),
-            len(fit_rows),
+            len(fit_cohorts),
             len(scored_rows),
         )
     if not rows_parts:
-        return frame.iloc[:0], {}, {}
+        return pd.DataFrame(), {}, {}
     pooled = pd.concat(rows_parts).reset_index(drop=True)
     scored = {name: pd.concat(parts).reset_index(drop=True) for name, parts in scored_parts.items()}
     return pooled, scored, candidates
 
 
 def select_candidate(
-    frame: pd.DataFrame, windows: Windows, settings: TrainingSettings, clock: _Clock
+    folds: list[tuple[pd.DataFrame, FitOutcome]],
+    windows: Windows,
+    settings: TrainingSettings,
+    clock: _Clock,
 ) -> tuple[str, list[dict[str, Any]], str]:
     """(chosen candidate, cv evaluation rows, how it was chosen): every candidate scored out of
     fold on the rolling-origin folds, then the algorithm at the global grain and the grain for
     that algorithm chosen by their paired out-of-fold AUC gains."""
-    pooled, scored, candidates = _out_of_fold(frame, windows, settings, clock)
+    pooled, scored, candidates = _out_of_fold(folds, windows, clock)
     if not candidates or pooled["is_quick_churn"].nunique() < 2:
         note = (
             f"no cross-validation fold fits in the {len(windows.train)} train cohorts (each needs "
@@ -536,16 +575,26 @@ def train_and_evaluate(
     train = labelled[labelled["ftd_month"].isin(windows.train)].reset_index(drop=True)
     test = labelled[labelled["ftd_month"].isin(windows.test)].reset_index(drop=True)
 
-    chosen, rows, selection_note = select_candidate(train, windows, settings, clock)
+    # The fit the test cohorts evaluate first (the largest), then the cross-validation folds.
+    folds = [
+        (train[train["ftd_month"].isin(fit)], train[train["ftd_month"].isin(scored)])
+        for fit, scored in windows.folds
+    ]
+    outcomes = _fit_and_score_all(settings, [(train, test), *folds])
+    clock.log("%d fits on %d processes", len(outcomes), min(settings.jobs, len(outcomes)))
+    chosen, rows, selection_note = select_candidate(
+        [(scored, outcome) for (_, scored), outcome in zip(folds, outcomes[1:], strict=True)],
+        windows,
+        settings,
+        clock,
+    )
 
-    try:
-        candidates = _fit_candidates(settings, train)
-    except ValueError as error:
+    if isinstance(outcomes[0], str):
         raise InsufficientHistoryError(
             f"the train cohorts ({windows.train[0]:%Y-%m}..{windows.train[-1]:%Y-%m}, "
-            f"{len(train)} labelled players) cannot train a model: {error}"
-        ) from error
-    scored = {name: model.score_frame(test) for name, model in candidates.items()}
+            f"{len(train)} labelled players) cannot train a model: {outcomes[0]}"
+        )
+    candidates, scored = outcomes[0]
     rows += evaluation_rows(test, scored, candidates, "test", settings, by_partition=True)
     clock.log("test cohorts: %d candidates scored on %d players", len(candidates), len(test))
 
