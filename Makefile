@@ -55,7 +55,8 @@ LOCK_LINT := requirements/lint.txt
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyproject.toml
 
 .PHONY: help install install-test install-lint build test docs serve-docs report lock lint \
-	sample bench bench-simulate replay validate-survival clean has-warehouse dbt-vars
+	sample bench bench-simulate replay validate-survival clean has-warehouse dbt-vars \
+	check-export-env
 
 help:
 	@echo "make build [RAW=export.csv PARTNER=P07 EXPORT_MONTH=2024-12-01]  build the warehouse and docs"
@@ -95,7 +96,7 @@ install-lint: $(VENV)/.lint
 warehouse/exports:
 	mkdir -p warehouse/exports
 
-build: install warehouse/exports
+build: check-export-env install warehouse/exports
 	$(DBT) build --vars $(DBT_VARS)
 	$(DBT) docs generate --static --vars $(DBT_VARS)
 
@@ -106,6 +107,17 @@ build: install warehouse/exports
 TEST_WORKERS ?= 2
 test: lint install-test
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
+# CHURN_RAW_ACTIVITY_PATH takes the place of the var raw_activity_path (churn's own dbt runs pass
+# the export there): a RAW on the command line is never silently overridden by it.
+check-export-env:
+	@if [ -n "$$CHURN_RAW_ACTIVITY_PATH" ] && [ -n "$$CHURN_MAKE_RAW" ] && \
+		[ "$$CHURN_RAW_ACTIVITY_PATH" != "$$CHURN_MAKE_RAW" ]; then \
+		echo "error: RAW is $$CHURN_MAKE_RAW but the environment variable CHURN_RAW_ACTIVITY_PATH ($$CHURN_RAW_ACTIVITY_PATH) would take its place: unset CHURN_RAW_ACTIVITY_PATH" >&2; \
+		exit 2; \
+	elif [ -n "$$CHURN_RAW_ACTIVITY_PATH" ]; then \
+		echo "building the export the environment variable CHURN_RAW_ACTIVITY_PATH names: $$CHURN_RAW_ACTIVITY_PATH"; \
+	fi
 
 # The --vars JSON a build would get (the tests check its quoting).
 dbt-vars:

@@ -4,6 +4,7 @@ the reports refuse, with a sentence, to run without a warehouse instead of build
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,12 +17,13 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make i
 VENV = Path(sys.executable).parent.parent
 
 
-def make(*args: str) -> subprocess.CompletedProcess:
+def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["make", "-s", "--no-print-directory", f"VENV={VENV}", *args],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
+        env=env,
     )
 
 
@@ -47,6 +49,21 @@ def test_no_raw_means_no_vars() -> None:
     run = make("dbt-vars", "RAW=", "PARTNER=", "EXPORT_MONTH=")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {}
+
+
+def test_a_raw_is_never_silently_replaced_by_the_export_environment_variable() -> None:
+    environment = {**os.environ, "CHURN_RAW_ACTIVITY_PATH": "/data/left over.csv"}
+    run = make("check-export-env", "RAW=/data/p07.csv", env=environment)
+    assert run.returncode != 0
+    assert "RAW is /data/p07.csv but the environment variable CHURN_RAW_ACTIVITY_PATH" in run.stderr
+    # The same file, or no RAW: the build goes on and says which export it reads.
+    for raw in ("RAW=/data/left over.csv", "RAW="):
+        run = make("check-export-env", raw, env=environment)
+        assert run.returncode == 0, run.stderr
+        assert "CHURN_RAW_ACTIVITY_PATH names: /data/left over.csv" in run.stdout
+    without = {k: v for k, v in os.environ.items() if k != "CHURN_RAW_ACTIVITY_PATH"}
+    run = make("check-export-env", "RAW=/data/p07.csv", env=without)
+    assert run.returncode == 0 and run.stdout == "", run.stderr
 
 
 def test_report_without_a_warehouse_says_so(tmp_path: Path) -> None:

@@ -136,7 +136,8 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, partial: Path | None 
         )
         print(
             f"[bench] {label}: {workload.n_raw_rows:,} raw rows, {workload.n_players:,} players,"
-            f" {workload.n_partitions:,} partitions; building ...",
+            f" {workload.n_partitions:,} partner x brand_id pairs as exported (the build counts"
+            " partner x state); building ...",
             flush=True,
         )
         timing = run_build(workload, workdir / label, args.threads, args.memory_limit)
