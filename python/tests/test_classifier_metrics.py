@@ -192,6 +192,20 @@ def test_batched_slices_do_not_depend_on_how_they_are_chunked(sliced, monkeypatc
             np.testing.assert_allclose(chunked[name].metrics[field], values, rtol=1e-12)
 
 
+def test_slices_evaluated_on_several_processes_equal_one_process(sliced, monkeypatch):
+    from churn.classifier import metrics
+
+    y, scores, members, seeds = sliced
+    whole = evaluate_slices(y, scores, members, seeds, 40)
+    # Small enough a block that this small data is worth splitting.
+    monkeypatch.setattr(metrics, "BOOTSTRAP_BLOCK", len(y))
+    split = metrics.evaluate_slices_on(2, y, scores, members, seeds, 40)
+    for name in scores:
+        np.testing.assert_array_equal(split[name].roc_auc_draws, whole[name].roc_auc_draws)
+        for field, values in whole[name].metrics.items():
+            np.testing.assert_array_equal(split[name].metrics[field], values, err_msg=field)
+
+
 def test_batched_paired_differences_match_the_one_slice_version(sliced):
     y, scores, members, seeds = sliced
     batches = evaluate_slices(y, scores, members, seeds, 50)

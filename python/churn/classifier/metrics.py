@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
+from sklearn.utils.parallel import Parallel, delayed
 
 EPSILON = 1e-6
 N_CALIBRATION_BINS = 10
@@ -556,6 +557,43 @@ def evaluate_slices(
             auc[name],
         )
         for name, p in entry_scores.items()
+    }
+
+
+def evaluate_slices_on(
+    jobs: int,
+    labels,
+    scores: Mapping[str, np.ndarray],
+    members: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    n_resamples: int,
+) -> dict[str, SliceBatch]:
+    """evaluate_slices on up to `jobs` processes: the slices cut into consecutive runs of about
+    equal size, one per process (each slice's values depend only on its players and its seed, so
+    they are those of one process)."""
+    sizes = np.array([len(rows) for rows in members], dtype=float)
+    workers = min(jobs, len(members))
+    if workers <= 1 or sizes.sum() * max(n_resamples, 1) < 4 * BOOTSTRAP_BLOCK:
+        return evaluate_slices(labels, scores, members, seeds, n_resamples)
+    # Run k ends where the running size passes k / workers of the total.
+    ends = np.searchsorted(np.cumsum(sizes), sizes.sum() * np.arange(1, workers) / workers)
+    bounds = np.unique(np.r_[0, np.minimum(ends + 1, len(members)), len(members)])
+    runs = [range(first, end) for first, end in zip(bounds[:-1], bounds[1:], strict=True)]
+    parts = Parallel(n_jobs=len(runs))(
+        delayed(evaluate_slices)(
+            labels, scores, [members[i] for i in run], [seeds[i] for i in run], n_resamples
+        )
+        for run in runs
+    )
+    return {
+        name: SliceBatch(
+            {
+                field: np.concatenate([part[name].metrics[field] for part in parts])
+                for field in parts[0][name].metrics
+            },
+            np.concatenate([part[name].roc_auc_draws for part in parts], axis=1),
+        )
+        for name in scores
     }
 
 

@@ -32,7 +32,7 @@ from churn.classifier import estimators
 from churn.classifier.features import CATEGORY_CODING, FEATURE_SCHEMA, MODEL_INPUTS
 from churn.classifier.metrics import (
     SliceMetrics,
-    evaluate_slices,
+    evaluate_slices_on,
     paired_differences,
     stable_seed,
 )
@@ -343,7 +343,8 @@ def evaluation_rows(
     labels = frame["is_quick_churn"].astype(int).to_numpy()
     first, last = frame["ftd_month"].min(), frame["ftd_month"].max()
     slices = _slices(frame, split, by_partition)
-    batches = evaluate_slices(
+    batches = evaluate_slices_on(
+        settings.jobs,
         labels,
         {name: scored[name]["quick_churn_probability"].to_numpy() for name in candidates},
         [positions for *_, positions in slices],
