@@ -137,6 +137,36 @@ def test_partner_shares_are_quoted_only_when_there_are_several_partners(sample_b
     assert (f"The export has one partner, {largest}" in overview) is not several
 
 
+@pytest.mark.parametrize("several", [True, False])
+def test_figure_titles_group_by_partner_only_when_there_are_several(sample_build, several):
+    from churn.report.reports import EDA_SECTIONS, figure_title
+
+    results = queries.run_analyses(sample_build.database, ["eda_partition_facts"])
+    frame = results["eda_partition_facts"].frame.assign(has_several_partners=several)
+    facts = compute_facts(
+        {"eda_partition_facts": queries.QueryResult("eda_partition_facts", frame)}
+    )
+    specs = {
+        block.figure_id: block
+        for section in EDA_SECTIONS
+        for block in section.blocks
+        if hasattr(block, "figure_id")
+    }
+    titles = [
+        figure_title(specs[name], facts) for name in ("fig-monthly-volumes", "fig-state-volumes")
+    ]
+    largest = frame["largest_partner"].iloc[0]
+    if several:
+        assert titles == ["Monthly actives and FTDs by partner", "Players by state and partner"]
+    else:
+        assert titles == [
+            f"Monthly actives and FTDs of {largest}",
+            f"Players by state of {largest}",
+        ]
+    # Without the facts (the analysis failed), the titles read as on several partners.
+    assert figure_title(specs["fig-monthly-volumes"], compute_facts({})).endswith("by partner")
+
+
 @pytest.mark.parametrize(
     ("partners", "says"), [(["P07"], "partner P07"), (["P01", "P02"], "by partner")]
 )

@@ -201,6 +201,9 @@ SENTENCES = [
     # One partner (or one partition): no comparison between partners (or partitions).
     Sentence("all_partners", "has_several_partners", "all partners", "{largest_partner}'s players"),
     Sentence("partners_word", "has_several_partners", "partners", "the partner"),
+    # Figure titles: "by partner" is no grouping on a one-partner export.
+    Sentence("by_partner", "has_several_partners", "by partner", "of {largest_partner}"),
+    Sentence("and_partner", "has_several_partners", "and partner", "of {largest_partner}"),
     Sentence(
         "partners_enter_states",
         "has_several_partners",

@@ -173,13 +173,13 @@ EDA_SECTIONS = [
         (
             F(
                 "fig-monthly-volumes",
-                "Monthly actives and FTDs by partner",
+                "Monthly actives and FTDs {by_partner}",
                 ("eda_monthly_volumes",),
                 figures.monthly_volumes,
             ),
             F(
                 "fig-state-volumes",
-                "Players by state and partner",
+                "Players by state {and_partner}",
                 ("eda_state_volumes",),
                 figures.state_volumes,
             ),
@@ -433,14 +433,26 @@ def _frames(results: Mapping[str, QueryResult], names: tuple[str, ...]) -> tuple
     return frames, None
 
 
+def figure_title(spec: FigureSpec, facts: Facts) -> str:
+    """The title with its fields filled (`by_partner` and the like); without those facts, the
+    title as on an export of several partners."""
+    if "{" not in spec.title:
+        return spec.title
+    filled = facts.fill(spec.title)
+    if filled.startswith("(not available"):
+        return spec.title.format(by_partner="by partner", and_partner="and partner")
+    return filled
+
+
 def render_figure(
     spec: FigureSpec, results: Mapping[str, QueryResult], facts: Facts
 ) -> FigureBlock:
     """The figure drawn from its analyses, or a block saying why it cannot be."""
     caption = facts.fill(spec.caption)
+    title = figure_title(spec, facts)
     frames, reason = _frames(results, spec.analyses)
     if reason:
-        return FigureBlock(spec.figure_id, spec.title, caption, missing_reason=reason)
+        return FigureBlock(spec.figure_id, title, caption, missing_reason=reason)
     for name in spec.optional:
         result = results.get(name)
         if result is not None and result.ok:
@@ -450,8 +462,8 @@ def render_figure(
     except Exception as error:  # noqa: BLE001 - one bad figure must not sink the report
         figures.plt.close("all")
         reason = f"could not be drawn ({type(error).__name__}: {error})"
-        return FigureBlock(spec.figure_id, spec.title, caption, missing_reason=reason)
-    return FigureBlock(spec.figure_id, spec.title, caption, png_base64=image)
+        return FigureBlock(spec.figure_id, title, caption, missing_reason=reason)
+    return FigureBlock(spec.figure_id, title, caption, png_base64=image)
 
 
 def render_table(spec: TableSpec, results: Mapping[str, QueryResult]) -> TableBlock:
