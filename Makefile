@@ -113,10 +113,10 @@ test: lint install-test
 check-export-env:
 	@if [ -n "$$CHURN_RAW_ACTIVITY_PATH" ] && [ -n "$$CHURN_MAKE_RAW" ] && \
 		[ "$$CHURN_RAW_ACTIVITY_PATH" != "$$CHURN_MAKE_RAW" ]; then \
-		echo "error: RAW is $$CHURN_MAKE_RAW but the environment variable CHURN_RAW_ACTIVITY_PATH ($$CHURN_RAW_ACTIVITY_PATH) would take its place: unset CHURN_RAW_ACTIVITY_PATH" >&2; \
+		printf 'error: RAW is %s but the environment variable CHURN_RAW_ACTIVITY_PATH (%s) would take its place: unset CHURN_RAW_ACTIVITY_PATH\n' "$$CHURN_MAKE_RAW" "$$CHURN_RAW_ACTIVITY_PATH" >&2; \
 		exit 2; \
 	elif [ -n "$$CHURN_RAW_ACTIVITY_PATH" ]; then \
-		echo "building the export the environment variable CHURN_RAW_ACTIVITY_PATH names: $$CHURN_RAW_ACTIVITY_PATH"; \
+		printf 'building the export the environment variable CHURN_RAW_ACTIVITY_PATH names: %s\n' "$$CHURN_RAW_ACTIVITY_PATH"; \
 	fi
 
 # The --vars JSON a build would get (the tests check its quoting).

@@ -10,16 +10,14 @@ the error, and a failing batch is retried group by group so only the bad group g
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 
-from churn.environment import environment_set
 from churn.frames import Schema, columns_of, conform, empty_frame, spark_ddl
+from churn.processes import process_pool
 
 GroupFunction = Callable[[pd.DataFrame], pd.DataFrame]
 # Kept for callers of the first version of this module.
@@ -27,7 +25,6 @@ PartitionFunction = GroupFunction
 
 # Below this many groups a process pool costs more than it saves.
 MIN_PARTITIONS_FOR_POOL = 16
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 CHUNK_COLUMN = "_churn_chunk"
 
 
@@ -111,15 +108,8 @@ def _run_local(
     workers = n_jobs if n_jobs is not None else min(2, os.cpu_count() or 1)
     if workers <= 1 or len(parts) < MIN_PARTITIONS_FOR_POOL:
         return pd.concat([guarded(part) for part in parts], ignore_index=True)
-    # spawn, not fork: the caller may be a dbt process holding DuckDB threads. One BLAS thread per
-    # worker: the workers already use every core.
-    context = multiprocessing.get_context("spawn")
-    with (
-        environment_set(dict.fromkeys(BLAS_THREAD_VARIABLES, "1")),
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-    ):
-        chunksize = max(1, len(parts) // (4 * workers))
-        results = list(pool.map(guarded, parts, chunksize=chunksize))
+    with process_pool(workers) as pool:
+        results = pool.map(guarded, parts, chunksize=max(1, len(parts) // (4 * workers)))
     return pd.concat(results, ignore_index=True)
 
 

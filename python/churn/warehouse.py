@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,24 +198,79 @@ def _dbt_arguments(
 
 
 def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, float, float]:
-    """Runs a command to its end; returns exit code, output, wall seconds and peak RSS in MB of
-    the process and the children it waited for (from wait4, so earlier runs do not count)."""
+    """Runs a command to its end; returns exit code, output, wall seconds and peak RSS in MB: of
+    the process and all its descendants together (sampled from /proc where there is one, so the
+    workers of a process pool count with dbt), and at least that of the largest single process
+    it waited for (wait4, so earlier runs do not count)."""
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        sampler = _TreeMemory(process.pid)
         try:
             _, status, usage = os.wait4(process.pid, 0)
         except BaseException:
             process.kill()
             process.wait()
             raise
+        finally:
+            sampler.stop()
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read()
     # ru_maxrss is in KB on Linux, in bytes on macOS.
-    peak = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
-    return process.returncode, output, seconds, peak
+    largest = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return process.returncode, output, seconds, max(largest, sampler.peak_mb)
+
+
+class _TreeMemory:
+    """Samples the summed RSS of a process and its descendants every `interval` seconds on a
+    thread (Linux /proc; elsewhere the peak stays 0) and keeps the highest sum."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        self.pid, self.interval, self.peak_mb = pid, interval, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        if Path("/proc/self/statm").exists():
+            self._thread.start()
+
+    def _sample(self) -> None:
+        page_mb = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+        while not self._done.wait(self.interval):
+            pages = sum(_resident_pages(pid) for pid in _process_tree(self.pid))
+            self.peak_mb = max(self.peak_mb, pages * page_mb)
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+def _process_tree(root: int) -> list[int]:
+    """`root` and its descendants, from the parent id in every /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name sits in parentheses and may hold spaces: read after the last ")".
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        tree.append(pid)
+        waiting.extend(children.get(pid, []))
+    return tree
+
+
+def _resident_pages(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0  # the process ended between the scan and the read
 
 
 def dbt_errors(output: str) -> str:

@@ -29,6 +29,7 @@ from churn.artifact import (
     save_artifact,
     set_current,
 )
+from churn.classifier.features import CATEGORY_CODING, TEXT_CODING
 from churn.classifier.model import (
     ARTIFACT_KIND,
     QuickChurnClassifier,
@@ -200,16 +201,36 @@ def test_a_feature_schema_mismatch_is_refused(saved):
         load_quick_churn_model(saved)
 
 
-def test_an_artifact_fitted_on_category_text_is_refused(saved):
-    # Fitted before categories were coded: its encoders know text and would see only unknown
-    # numbers, so every player would get the same few probabilities without an error.
-    card = json.loads((saved / CARD_FILE).read_text())
+def test_an_artifact_fitted_on_category_text_is_still_served_as_text(
+    fitted, scoring_frame, tmp_path, monkeypatch
+):
+    # Artifacts fitted before categories were coded (a registered champion among them) keep
+    # scoring: their state names no coding, and they are fed the text their encoders know.
+    from churn.classifier import model as model_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(model_module, "CATEGORY_CODING", TEXT_CODING)
+        on_text = _fit()
+    assert on_text.category_coding_ == TEXT_CODING
+    state = on_text.to_state()
+    del state["category_coding"]
+    card = _card(on_text)
     del card["category_coding"]
-    (saved / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
-    _rehash(saved)
-    _resign(saved, _dev_key())
-    with pytest.raises(SchemaMismatchError, match="categories coded as text.*retrain it"):
-        load_quick_churn_model(saved)
+    path = save_artifact(tmp_path / "test-0001", state, card, ARTIFACT_KIND)
+    loaded = load_quick_churn_model(path)
+    assert loaded.category_coding_ == TEXT_CODING and fitted.category_coding_ == CATEGORY_CODING
+    expected = on_text.predict_proba(scoring_frame)[:, 1]
+    np.testing.assert_array_equal(loaded.predict_proba(scoring_frame)[:, 1], expected)
+    # Coding the categories changes no probability: the encoders see the same levels.
+    np.testing.assert_allclose(fitted.predict_proba(scoring_frame)[:, 1], expected, atol=1e-12)
+
+
+def test_an_artifact_with_an_unknown_category_coding_is_refused(fitted, tmp_path):
+    state = fitted.to_state()
+    state["category_coding"] = "md5-16"
+    path = save_artifact(tmp_path / "test-0001", state, _card(fitted), ARTIFACT_KIND)
+    with pytest.raises(ArtifactIntegrityError, match="coded as 'md5-16'.*retrain it"):
+        load_quick_churn_model(path)
 
 
 def test_a_folder_that_is_not_an_artifact(tmp_path):

@@ -128,7 +128,7 @@ def render(results: dict) -> str:
                 ("Python models together", f"{main['python_seconds']:.1f} s"),
                 ("data and unit tests together", f"{main['tests_seconds']:.1f} s"),
                 (
-                    "peak resident memory (dbt and its workers, largest process)",
+                    "peak resident memory (dbt and its worker processes together)",
                     f"{main['peak_rss_mb']:,.0f} MB",
                 ),
                 ("raw rows per second", f"{main['rows_per_second']:,.0f}"),

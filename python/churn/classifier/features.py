@@ -63,9 +63,12 @@ HIGH_CARDINALITY_INPUTS = ["tracker_id", "partition_key", "partner_id"]
 MODEL_INPUTS = NUMERIC_INPUTS + LOW_CARDINALITY_INPUTS + HIGH_CARDINALITY_INPUTS
 
 MISSING_LEVEL = "_missing"
-# How `prepare` turns category text into numbers; an artifact records it, and one fitted on other
-# inputs (the text itself, before) is refused rather than fed codes it never saw.
+# How `prepare` hands categories to the estimators: as integer codes of their text (what this
+# version fits), or as the text itself (what artifacts fitted before the codes expect; a model
+# records its coding and is always fed the inputs it was fitted on).
 CATEGORY_CODING = "blake2b-52"
+TEXT_CODING = "text"
+CATEGORY_CODINGS = (CATEGORY_CODING, TEXT_CODING)
 LOGGED = {
     "log_decision_deposit": "decision_deposit",
     "log_decision_handle": "decision_handle",
@@ -111,9 +114,12 @@ def check_schema(frame: pd.DataFrame, schema: dict[str, str] = FEATURE_SCHEMA) -
         raise FeatureSchemaError(f"feature columns of the wrong type: {', '.join(wrong)}")
 
 
-def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+def prepare(frame: pd.DataFrame, coding: str = CATEGORY_CODING) -> pd.DataFrame:
     """Model inputs from raw-named feature columns (checked first), in MODEL_INPUTS order; the
-    categories as `category_code`s of their text."""
+    categories as `category_code`s of their text, or as the text with coding TEXT_CODING."""
+    if coding not in CATEGORY_CODINGS:
+        raise ValueError(f"unknown category coding {coding!r}; expected one of {CATEGORY_CODINGS}")
+    encode = _coded if coding == CATEGORY_CODING else _as_text
     check_schema(frame)
     out = pd.DataFrame(index=frame.index)
     for name, source in LOGGED.items():
@@ -122,12 +128,12 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
         out[name] = frame[name].astype("float64")
     out["has_first_bet"] = frame["has_first_bet"].astype("float64")
     for name in ["geo", "product", "ben_login_id", "tracker_id", "partner_id"]:
-        out[name] = _coded(*_levels(frame[name]))
+        out[name] = encode(*_levels(frame[name]))
     # Seasonality as a point on the year's circle: a calendar month missing from training still
     # gets a value between its neighbours (a one-hot level would be silently ignored).
     angle = 2 * np.pi * (frame["ftd_calendar_month"].astype("float64") - 1) / 12
     out["season_sin"], out["season_cos"] = np.sin(angle), np.cos(angle)
-    out["partition_key"] = _coded(*_levels(partition_keys(frame)))
+    out["partition_key"] = encode(*_levels(partition_keys(frame)))
     return out[MODEL_INPUTS].replace([np.inf, -np.inf], np.nan)
 
 
@@ -156,9 +162,14 @@ def category_code(text: str) -> int:
 
 def _levels(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """(position of each row's level, the levels as cleaned text): the text is cleaned once per
-    distinct value, not once per row."""
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    text = pd.Index(uniques.astype(str), dtype=object).str.strip()
+    distinct value, not once per row. Values become text before they are told apart, so 7 and
+    7.0 stay two levels whatever order they come in."""
+    raw = values.astype(object)
+    present = raw.notna().to_numpy()
+    text_values = np.full(len(raw), None, dtype=object)
+    text_values[present] = raw[present].astype(str).to_numpy()
+    codes, uniques = pd.factorize(text_values, use_na_sentinel=True)
+    text = pd.Index(uniques, dtype=object).str.strip()
     levels = pd.Index(np.where(text == "", MISSING_LEVEL, text), dtype=object).append(
         pd.Index([MISSING_LEVEL], dtype=object)
     )
@@ -168,4 +179,11 @@ def _levels(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _coded(positions: np.ndarray, levels: pd.Index) -> np.ndarray:
     codes = np.array([category_code(level) for level in levels], dtype=np.int64)
+    # Two texts with one code (odds about 1e-9 at 4,000 levels) would silently merge two levels.
+    if len(np.unique(codes)) != len(pd.unique(levels.to_numpy())):
+        raise ValueError("two category levels share one code; rename one of them")
     return codes[positions]
+
+
+def _as_text(positions: np.ndarray, levels: pd.Index) -> np.ndarray:
+    return levels.to_numpy(dtype=object)[positions]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
-from sklearn.utils.parallel import Parallel, delayed
+
+from churn.processes import IN_THIS_PROCESS, Workers
 
 EPSILON = 1e-6
 N_CALIBRATION_BINS = 10
@@ -560,31 +561,37 @@ def evaluate_slices(
     }
 
 
+def _evaluate_run(task: tuple) -> dict[str, SliceBatch]:
+    return evaluate_slices(*task)
+
+
 def evaluate_slices_on(
-    jobs: int,
+    workers: int,
     labels,
     scores: Mapping[str, np.ndarray],
     members: Sequence[np.ndarray],
     seeds: Sequence[int],
     n_resamples: int,
+    pool: Workers = IN_THIS_PROCESS,
 ) -> dict[str, SliceBatch]:
-    """evaluate_slices on up to `jobs` processes: the slices cut into consecutive runs of about
-    equal size, one per process (each slice's values depend only on its players and its seed, so
-    they are those of one process)."""
+    """evaluate_slices with the slices cut into `workers` consecutive runs of about equal size,
+    the first run in this process and the others on `pool` (each slice's values depend only on
+    its players and its seed, so they are those of one call)."""
     sizes = np.array([len(rows) for rows in members], dtype=float)
-    workers = min(jobs, len(members))
-    if workers <= 1 or sizes.sum() * max(n_resamples, 1) < 4 * BOOTSTRAP_BLOCK:
+    workers = min(workers, len(members))
+    if workers <= 1 or sizes.sum() * n_resamples < 4 * BOOTSTRAP_BLOCK:
         return evaluate_slices(labels, scores, members, seeds, n_resamples)
-    # Run k ends where the running size passes k / workers of the total.
-    ends = np.searchsorted(np.cumsum(sizes), sizes.sum() * np.arange(1, workers) / workers)
-    bounds = np.unique(np.r_[0, np.minimum(ends + 1, len(members)), len(members)])
+    # Run k ends at the slice boundary nearest to k / workers of the total size.
+    before = np.r_[0, np.cumsum(sizes)]  # size of the slices before each boundary
+    targets = before[-1] * np.arange(1, workers) / workers
+    cuts = np.abs(before[:, None] - targets[None, :]).argmin(axis=0)
+    bounds = np.unique(np.r_[0, cuts, len(members)])
     runs = [range(first, end) for first, end in zip(bounds[:-1], bounds[1:], strict=True)]
-    parts = Parallel(n_jobs=len(runs))(
-        delayed(evaluate_slices)(
-            labels, scores, [members[i] for i in run], [seeds[i] for i in run], n_resamples
-        )
-        for run in runs
-    )
+    tasks = [
+        (labels, scores, [members[i] for i in part], [seeds[i] for i in part], n_resamples)
+        for part in runs
+    ]
+    parts = pool.map_here_first(_evaluate_run, tasks)
     return {
         name: SliceBatch(
             {

@@ -21,8 +21,10 @@ from churn.artifact import ArtifactError, ArtifactIntegrityError, load_artifact
 from churn.classifier import estimators
 from churn.classifier.features import (
     CATEGORY_CODING,
+    CATEGORY_CODINGS,
     FEATURE_SCHEMA,
     MODEL_INPUTS,
+    TEXT_CODING,
     partition_keys,
     partner_keys,
     prepare,
@@ -86,7 +88,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         """Fits the global sub-model, then (grain permitting) partner and partition sub-models
         where the data supports them."""
         self._check_params()
-        inputs = prepare(X)
+        inputs = prepare(X, CATEGORY_CODING)
         labels = np.asarray(y, dtype=int)
         if labels.shape != (len(inputs),):
             raise ValueError(f"y has shape {labels.shape}, expected ({len(inputs)},)")
@@ -113,6 +115,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
                         self.algorithm, seed, inputs.iloc[rows], labels[rows], folds
                     )
         self.submodels_ = submodels
+        self.category_coding_ = CATEGORY_CODING
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(FEATURE_SCHEMA)
         self.n_train_ = len(labels)
@@ -132,10 +135,11 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
             for key, model in self.submodels_.items()
             if key == estimators.GLOBAL_KEY or key.startswith(prefixes[grain])
         }
-        out.classes_, out.n_features_in_, out.n_train_ = (
+        out.classes_, out.n_features_in_, out.n_train_, out.category_coding_ = (
             self.classes_,
             self.n_features_in_,
             self.n_train_,
+            self.category_coding_,
         )
         return out
 
@@ -164,7 +168,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         check_is_fitted(self, "submodels_")
-        inputs = prepare(X)
+        inputs = prepare(X, self.category_coding_)
         served = estimators.route(partner_keys(X), partition_keys(X), self.grain, self.submodels_)
         probability = np.full(len(inputs), np.nan)
         with estimators.single_threaded():
@@ -197,6 +201,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
                 "risk_band_edges": [float(edge) for edge in self.risk_band_edges],
             },
             "n_train": int(self.n_train_),
+            "category_coding": self.category_coding_,
             "submodels": {
                 key: {
                     "pipelines": list(model.pipelines),
@@ -241,7 +246,15 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
             )
         if estimators.GLOBAL_KEY not in submodels:
             raise ValueError("the model file has no global sub-model")
+        # Saved before categories were coded: the state has no coding and its encoders know text.
+        coding = state.get("category_coding", TEXT_CODING)
+        if coding not in CATEGORY_CODINGS:
+            raise ValueError(
+                f"the model was fitted on categories coded as {coding!r}, which this version of "
+                f"churn does not know ({', '.join(CATEGORY_CODINGS)}); retrain it"
+            )
         model.submodels_ = submodels
+        model.category_coding_ = coding
         model.classes_ = np.array([0, 1])
         model.n_features_in_ = len(FEATURE_SCHEMA)
         model.n_train_ = int(state.get("n_train", 0))
@@ -256,12 +269,6 @@ def load_quick_churn_model(
     Raises ArtifactError with the reason when it cannot be trusted or does not fit this package."""
     loaded = load_artifact(location, version, kind=ARTIFACT_KIND)
     schema = loaded.card.get("feature_schema")
-    coding = loaded.card.get("category_coding")
-    if coding != CATEGORY_CODING:
-        raise SchemaMismatchError(
-            f"{loaded.path} was fitted on categories coded as {coding or 'text'}, this version "
-            f"of churn codes them as {CATEGORY_CODING}; retrain it"
-        )
     if schema != FEATURE_SCHEMA:
         trained = schema or {}
         differences = sorted(

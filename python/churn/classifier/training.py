@@ -25,7 +25,6 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.parallel import Parallel, delayed
 
 from churn.artifact import package_versions, save_artifact, set_current
 from churn.classifier import estimators
@@ -45,6 +44,7 @@ from churn.classifier.model import (
     QuickChurnClassifier,
 )
 from churn.frames import conform
+from churn.processes import IN_THIS_PROCESS, Workers, process_pool
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +131,8 @@ class TrainingSettings:
     cv_folds: int = 3
     bootstrap_samples: int = 500
     artifact_dir: str = "artifacts"
-    # Processes for the independent fits (the test fit and the cross-validation folds); the
-    # results do not depend on it.
+    # Processes for the independent work (the test cohorts' fit, the cross-validation folds,
+    # the bootstrap over slices); the results do not depend on it. dbt builds pass CHURN_THREADS.
     jobs: int = 1
     # What a too-short export does: "error" stops the build with the reason; "skip" builds the
     # classifier tables without a model (a status row, no scores).
@@ -335,6 +335,7 @@ def evaluation_rows(
     split: str,
     settings: TrainingSettings,
     by_partition: bool,
+    pool: Workers = IN_THIS_PROCESS,
 ) -> list[dict[str, Any]]:
     """One row per candidate and slice, with bootstrap intervals. Every slice of every candidate
     is evaluated in one batched pass; a slice's Poisson resample weights are drawn from its own
@@ -350,6 +351,7 @@ def evaluation_rows(
         [positions for *_, positions in slices],
         [stable_seed(settings.seed, *names) for *names, _ in slices],
         settings.bootstrap_samples,
+        pool,
     )
     gains: dict[str, list[tuple[str, tuple[np.ndarray, ...]]]] = {name: [] for name in candidates}
     for name, model in candidates.items():
@@ -451,17 +453,17 @@ def _fit_and_score(
     return candidates, {name: model.score_frame(scored_rows) for name, model in candidates.items()}
 
 
+def _fit_and_score_task(task: tuple) -> FitOutcome:
+    return _fit_and_score(*task)
+
+
 def _fit_and_score_all(
-    settings: TrainingSettings, jobs: list[tuple[pd.DataFrame, pd.DataFrame]]
+    pool: Workers, settings: TrainingSettings, tasks: list[tuple[pd.DataFrame, pd.DataFrame]]
 ) -> list[FitOutcome]:
-    """`_fit_and_score` of each (fit rows, scored rows), on up to `settings.jobs` processes: the
-    fits are independent and each is seeded on its own, so the outcomes are those of one process
-    (the largest job should come first)."""
-    workers = min(settings.jobs, len(jobs))
-    if workers <= 1:
-        return [_fit_and_score(settings, *job) for job in jobs]
-    calls = (delayed(_fit_and_score)(settings, *job) for job in jobs)
-    return list(Parallel(n_jobs=workers)(calls))
+    """`_fit_and_score` of each (fit rows, scored rows): the first in this process (its models
+    are saved, and so must be made here), the others on `pool`. The fits are independent and
+    each is seeded on its own, so the outcomes do not depend on where they ran."""
+    return pool.map_here_first(_fit_and_score_task, [(settings, *task) for task in tasks])
 
 
 def _out_of_fold(
@@ -503,6 +505,7 @@ def select_candidate(
     windows: Windows,
     settings: TrainingSettings,
     clock: _Clock,
+    pool: Workers = IN_THIS_PROCESS,
 ) -> tuple[str, list[dict[str, Any]], str]:
     """(chosen candidate, cv evaluation rows, how it was chosen): every candidate scored out of
     fold on the rolling-origin folds, then the algorithm at the global grain and the grain for
@@ -515,7 +518,7 @@ def select_candidate(
             f"the default procedure {DEFAULT_ALGORITHM}_{DEFAULT_GRAIN} is used"
         )
         return f"{DEFAULT_ALGORITHM}_{DEFAULT_GRAIN}", [], note
-    rows = evaluation_rows(pooled, scored, candidates, "cv", settings, by_partition=False)
+    rows = evaluation_rows(pooled, scored, candidates, "cv", settings, False, pool)
     cv_overall = pd.DataFrame(rows)
     algorithm = choose_algorithm(cv_overall)
     grain = choose_grain(cv_overall, algorithm)
@@ -577,26 +580,32 @@ def train_and_evaluate(
     test = labelled[labelled["ftd_month"].isin(windows.test)].reset_index(drop=True)
 
     # The fit the test cohorts evaluate first (the largest), then the cross-validation folds.
-    folds = [
+    fold_rows = [
         (train[train["ftd_month"].isin(fit)], train[train["ftd_month"].isin(scored)])
         for fit, scored in windows.folds
     ]
-    outcomes = _fit_and_score_all(settings, [(train, test), *folds])
-    clock.log("%d fits on %d processes", len(outcomes), min(settings.jobs, len(outcomes)))
-    chosen, rows, selection_note = select_candidate(
-        [(scored, outcome) for (_, scored), outcome in zip(folds, outcomes[1:], strict=True)],
-        windows,
-        settings,
-        clock,
-    )
-
-    if isinstance(outcomes[0], str):
-        raise InsufficientHistoryError(
-            f"the train cohorts ({windows.train[0]:%Y-%m}..{windows.train[-1]:%Y-%m}, "
-            f"{len(train)} labelled players) cannot train a model: {outcomes[0]}"
+    processes = max(1, min(settings.jobs, 1 + len(fold_rows)))
+    # This process and processes - 1 workers, which exit at the end of the block (before the
+    # refit).
+    with process_pool(processes - 1) as pool:
+        outcomes = _fit_and_score_all(pool, settings, [(train, test), *fold_rows])
+        clock.log("%d fits on %d processes", len(outcomes), processes)
+        scored_folds = [
+            (scored_rows, outcome)
+            for (_, scored_rows), outcome in zip(fold_rows, outcomes[1:], strict=True)
+        ]
+        chosen, rows, selection_note = select_candidate(
+            scored_folds, windows, settings, clock, pool
         )
-    candidates, scored = outcomes[0]
-    rows += evaluation_rows(test, scored, candidates, "test", settings, by_partition=True)
+        test_outcome = outcomes[0]
+        del outcomes, scored_folds  # the folds' models are not needed any more
+        if isinstance(test_outcome, str):
+            raise InsufficientHistoryError(
+                f"the train cohorts ({windows.train[0]:%Y-%m}..{windows.train[-1]:%Y-%m}, "
+                f"{len(train)} labelled players) cannot train a model: {test_outcome}"
+            )
+        candidates, scored = test_outcome
+        rows += evaluation_rows(test, scored, candidates, "test", settings, True, pool)
     clock.log("test cohorts: %d candidates scored on %d players", len(candidates), len(test))
 
     algorithm, grain = chosen.split("_", 1)
@@ -690,7 +699,7 @@ def model_card(
         },
         "feature_schema": dict(FEATURE_SCHEMA),
         "model_inputs": list(MODEL_INPUTS),
-        "category_coding": CATEGORY_CODING,
+        "category_coding": served.category_coding_,
         "submodels": served.submodel_summary(),
         "metrics": metrics,
         "metrics_note": "cv: pooled out-of-fold; test: the chosen procedure fitted on the train "

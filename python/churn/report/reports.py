@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from churn.report import figures, text
-from churn.report.facts import Facts, compute_facts
+from churn.report.facts import SENTENCES, Facts, compute_facts
 from churn.report.queries import QueryResult, run_analyses
 from churn.report.render import FigureBlock, Section, TableBlock, page
 
@@ -438,10 +438,10 @@ def figure_title(spec: FigureSpec, facts: Facts) -> str:
     title as on an export of several partners."""
     if "{" not in spec.title:
         return spec.title
-    filled = facts.fill(spec.title)
-    if filled.startswith("(not available"):
-        return spec.title.format(by_partner="by partner", and_partner="and partner")
-    return filled
+    one_partner = facts.values.get("has_several_partners") is False
+    if one_partner and facts.values.get("largest_partner") is not None:
+        return facts.fill(spec.title)
+    return spec.title.format(**{sentence.name: sentence.if_true for sentence in SENTENCES})
 
 
 def render_figure(
