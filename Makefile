@@ -54,7 +54,7 @@ LOCK_TEST := requirements/test.txt
 LOCK_LINT := requirements/lint.txt
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.10 pyproject.toml
 
-.PHONY: help install install-test install-lint build test docs serve-docs report lock lint \
+.PHONY: help install install-test install-lint build test docs serve-docs report lock lint lint-python \
 	sample bench bench-simulate replay validate-survival clean has-warehouse dbt-vars \
 	check-export-env
 
@@ -104,9 +104,20 @@ build: check-export-env install warehouse/exports
 # data and unit test once (python/tests/test_sample_build.py checks it), so none runs twice.
 # Worker processes (pytest-xdist), each taking whole test files: most of the suite is dbt
 # parsing, one core per dbt process. make test TEST_WORKERS=0 runs it in one process.
+# `make lint`'s quick checks run first (a finding stops here, within seconds); sqlfluff, about two
+# minutes of one core, runs beside pytest, which leaves part of a core idle. Its output is held in
+# $(LINT_DIR)/sqlfluff.log and printed after pytest's; make test fails if either fails.
 TEST_WORKERS ?= 2
-test: lint install-test
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+test: lint-python install-test
+	@mkdir -p $(LINT_DIR); echo "$(SQLFLUFF) > $(LINT_DIR)/sqlfluff.log (beside pytest)"; \
+	$(SQLFLUFF) > $(LINT_DIR)/sqlfluff.log 2>&1 & sqlfluff=$$!; \
+	echo "$(PYTEST)"; $(PYTEST); tests=$$?; \
+	wait $$sqlfluff; linted=$$?; \
+	echo; echo "sqlfluff lint (run beside pytest; exit $$linted):"; cat $(LINT_DIR)/sqlfluff.log; \
+	if [ $$linted -ne 0 ]; then echo "error: sqlfluff lint failed (above)" >&2; fi; \
+	if [ $$tests -ne 0 ]; then echo "error: pytest failed (exit $$tests)" >&2; fi; \
+	[ $$linted -eq 0 ] && [ $$tests -eq 0 ]
 
 # CHURN_RAW_ACTIVITY_PATH takes the place of the var raw_activity_path (churn's own dbt runs pass
 # the export there): a RAW on the command line is never silently overridden by it.
@@ -148,11 +159,15 @@ lock: install-lint
 # sqlfluff's dbt templater compiles every model into a DuckDB file of its own, so linting never
 # opens (or locks) the warehouse and its result does not depend on what was built.
 LINT_ENV = CHURN_DUCKDB_PATH=$(LINT_DIR)/churn.duckdb CHURN_EXPORT_ROOT=$(LINT_DIR)/exports
-lint: install-lint
+SQLFLUFF = $(LINT_ENV) $(BIN)/sqlfluff lint models macros analyses
+lint: lint-python
+	$(SQLFLUFF)
+
+# The quick part of `make lint` (seconds): `make test` runs it first, then sqlfluff beside pytest.
+lint-python: install-lint
 	$(BIN)/ruff check python models
 	$(BIN)/ruff format --check python models
 	$(BIN)/mypy
-	$(LINT_ENV) $(BIN)/sqlfluff lint models macros analyses
 
 # Rewrites the bundled sample; a test checks that this reproduces the committed file exactly.
 sample: install

@@ -8,7 +8,7 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from churn.exports import export_root
+from churn.export_paths import export_root
 
 
 class Plugin(BasePlugin):

@@ -21,10 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+# export_root lives in churn.export_paths, which the dbt plugin imports without pandas.
+from churn.export_paths import export_root
 from churn.frames import conform
 
-EXPORT_ROOT_VARIABLE = "CHURN_EXPORT_ROOT"
-DEFAULT_EXPORT_ROOT = "warehouse/exports"
 VERSIONS = ".versions"
 FILE_TEMPLATE = "part-{i}.parquet"
 BATCH_ROWS = 100_000
@@ -35,11 +35,6 @@ MANIFEST_SCHEMA = (
     ("file_path", "object"),
     ("n_rows", "int64"),
 )
-
-
-def export_root() -> Path:
-    """The exports folder: $CHURN_EXPORT_ROOT (relative to the working folder) or the default."""
-    return Path(os.environ.get(EXPORT_ROOT_VARIABLE) or DEFAULT_EXPORT_ROOT)
 
 
 def write_partitioned(

@@ -87,29 +87,35 @@ def all_bad_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     return build_once(tmp_path_factory, "all-bad", _build_all_bad)
 
 
-# The files that take longest, longest first (measured with `--durations`; a fixture that waits
-# for another file's build counts as that file's). `make test` gives pytest-xdist files in
-# collection order (--no-loadscope-reorder), so these start first and the two workers finish
-# together instead of one running a long file alone at the end. A file missing here runs after
-# them: a stale list costs minutes, never a result.
+# The order pytest-xdist hands out files (`make test` gives them in collection order with
+# --no-loadscope-reorder). The first builds the sample (sample_build) while the other worker runs
+# a long file that needs none; then the longest first (measured with `--durations`, setup
+# included; a fixture that waits for another file's build counts as that file's), so the two
+# workers finish together instead of one running a long file alone at the end. A file missing
+# here runs after them: a stale list costs minutes, never a result.
 SLOWEST_FIRST = (
-    "test_replay.py",
-    "test_spark_sql.py",
     "test_classifier_build.py",
-    "test_hostile_files.py",
-    "test_hostile_window.py",
-    "test_pipeline_hostile.py",
-    "test_determinism.py",
-    "test_report_small_export.py",
-    "test_report_facts.py",
+    "test_replay.py",
+    "test_spark.py",
     "test_hostile_vars.py",
-    "test_bench.py",
+    "test_hostile_dates.py",
     "test_survival_fitting.py",
-    "test_survival_outcome.py",
+    "test_hostile_files.py",
+    "test_pipeline_hostile.py",
+    "test_hostile_one_partner.py",
+    "test_determinism.py",
+    "test_hostile_window.py",
+    "test_report_small_export.py",
     "test_report.py",
     "test_browser_reports.py",
+    "test_bench.py",
     "test_exports.py",
+    "test_survival_outcome.py",
+    "test_artifact.py",
+    "test_classifier.py",
     "test_docs_complete.py",
+    "test_report_facts.py",
+    "test_monitoring.py",
 )
 
 

@@ -1,6 +1,7 @@
 """Slash dates in the order the partner wrote them: the order is decided per export from the values
 that read one way only (or forced by the var date_order), an export holding both orders
-quarantines the rows it cannot read, and a day-first export builds the lifetimes of its ISO twin."""
+quarantines the rows it cannot read, and a day-first export builds the lifetimes of its ISO twin.
+The same on Spark: test_spark.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from churn.project import project_dir
 from dbt_harness import run_dbt
 from test_hostile_vars import BUILD, six_months, write_export
-from test_pipeline_hostile import COLUMNS, variant
+from test_pipeline_hostile import variant
 
 DATE_COLUMNS = ["activity_month", "reg_date", "ftd_date", "qp_date"]
 SAMPLE = project_dir() / "data" / "sample" / "activity.csv.gz"
@@ -180,37 +181,3 @@ def test_a_day_first_export_builds_the_lifetimes_of_its_iso_twin(twin_exports):
     assert len(day_first_lifetimes) > 1000
     pd.testing.assert_frame_equal(day_first_lifetimes, iso_lifetimes)
     assert day_first_reasons == iso_reasons
-
-
-def test_spark_reads_slash_dates_in_the_order_duckdb_decides(tmp_path):
-    """The same evidence and parsing on Spark (spark__ macros): a day-first export is `dmy`,
-    an export holding both orders `mixed` with the row that reads both ways quarantined."""
-    from churn.warehouse import invoke_dbt_in_process
-    from spark_session import local_spark
-
-    spark = local_spark()
-    rows = six_months()
-    rows[0] = variant(account_id="X1", reg_date="13/01/2023", ftd_date="05/01/2023")
-    env = {"CHURN_TARGET": "spark", "CHURN_SPARK_WAREHOUSE": str(tmp_path / "spark-warehouse")}
-    # Models and seeds only: the data tests run on DuckDB above.
-    build = [*BUILD[:3], "int_date_order", "--exclude-resource-type", "test"]
-    build += ["--exclude-resource-type", "unit_test"]
-    found = {}
-    for name, extra in [("dmy", []), ("mixed", [variant(account_id="X2", ftd_date="01/13/2023")])]:
-        frame = pd.DataFrame(rows + extra, columns=COLUMNS)
-        spark.sql("create database if not exists partner")
-        spark.createDataFrame(frame).write.mode("overwrite").saveAsTable("partner.activity")
-        run = invoke_dbt_in_process(build, tmp_path / name, env=env)
-        assert run.ok, run.output[-3000:]
-        order = spark.table("intermediate.int_date_order").toPandas()
-        verdict = spark.sql(
-            "select account_id, reason_code, cast(reg_date as string) as reg_date, "
-            "cast(ftd_date as string) as ftd_date from intermediate.int_activity__validated "
-            "where account_id in ('X1', 'X2')"
-        ).toPandas()
-        found[name] = (order["date_order"].tolist(), sorted(map(tuple, verdict.to_numpy())))
-    assert found["dmy"] == (["dmy"], [("X1", None, "2023-01-13", "2023-01-05")])
-    assert found["mixed"] == (
-        ["mixed"],
-        [("X1", "ambiguous_date", "2023-01-13", None), ("X2", None, "2022-12-30", "2023-01-13")],
-    )

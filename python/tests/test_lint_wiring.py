@@ -1,5 +1,5 @@
-"""`make test` (what `.ci/run` runs) starts with every check of `make lint`, and the pre-commit
-hooks run the same tools."""
+"""`make test` (what `.ci/run` runs) starts every check of `make lint` no later than pytest
+(sqlfluff beside it), and the pre-commit hooks run the same tools."""
 
 from __future__ import annotations
 
