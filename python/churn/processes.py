@@ -20,8 +20,13 @@ class Workers:
     """Runs picklable tasks (a module-level function, plain data) on a pool's processes, or one
     after the other in this process when there is no pool. Results come in task order."""
 
-    def __init__(self, pool: Executor | None = None) -> None:
-        self.pool = pool
+    def __init__(self, pool: Executor | None = None, workers: int = 0) -> None:
+        self.pool, self.workers = pool, workers
+
+    @property
+    def processes(self) -> int:
+        """This process and the workers: how many tasks can run at once with map_here_first."""
+        return 1 + self.workers
 
     def map(self, function: Callable[[Any], Any], tasks: Iterable[Any], chunksize: int = 1) -> list:
         """function(task) for every task, on the workers."""
@@ -57,4 +62,4 @@ def process_pool(workers: int) -> Iterator[Workers]:
         environment_set(dict.fromkeys(BLAS_THREAD_VARIABLES, "1")),
         ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
     ):
-        yield Workers(pool)
+        yield Workers(pool, workers)

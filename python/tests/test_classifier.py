@@ -18,8 +18,8 @@ from churn.classifier.features import (
     FeatureSchemaError,
     category_code,
     category_text,
-    partition_keys,
     prepare,
+    prepare_for_model,
     signed_log,
 )
 from churn.classifier.metrics import weighted_roc_auc
@@ -68,7 +68,7 @@ def test_prepare_logs_money_and_keeps_missing_categories_as_a_level():
     assert inputs.loc[0, "tracker_id"] == inputs.loc[1, "tracker_id"] == missing
     assert inputs.loc[0, "log_decision_ngr"] == pytest.approx(-np.log(100))
     key = f"{frame.loc[0, 'partner_id']}|{frame.loc[0, 'geo']}"
-    assert partition_keys(frame)[0] == key
+    assert prepare_for_model(frame).partition_key[0] == key
     assert inputs.loc[0, "partition_key"] == category_code(key)
     assert signed_log(pd.Series([0.0]))[0] == 0
 
@@ -83,7 +83,7 @@ def test_category_codes_are_fixed_per_text_and_exact_as_floats():
     assert category_code("P07") == 676170753259294 and CATEGORY_CODING == "blake2b-52"
     columns = ("geo", "product", "tracker_id", "partner_id")
     texts = {column: category_text(frame[column]) for column in columns}
-    texts["partition_key"] = partition_keys(frame)
+    texts["partition_key"] = prepare_for_model(frame).partition_key
     for column, text in texts.items():
         codes = inputs[column]
         assert codes.dtype == np.int64 and (codes.astype(float).astype(np.int64) == codes).all()

@@ -201,7 +201,7 @@ def test_slices_evaluated_on_several_processes_equal_one_process(sliced, monkeyp
     # Small enough a block that this small data is worth splitting.
     monkeypatch.setattr(metrics, "BOOTSTRAP_BLOCK", len(y))
     with process_pool(1) as pool:
-        split = metrics.evaluate_slices_on(2, y, scores, members, seeds, 40, pool)
+        split = metrics.evaluate_slices_on(pool, y, scores, members, seeds, 40)
     for name in scores:
         # Whole-number weights: the AUC draws are exact; the average precision's divisions may
         # round in another order where the slices are chunked differently (as above).

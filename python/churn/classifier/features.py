@@ -14,7 +14,7 @@ artifact holds only scikit-learn objects.
 from __future__ import annotations
 
 import hashlib
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -114,9 +114,23 @@ def check_schema(frame: pd.DataFrame, schema: dict[str, str] = FEATURE_SCHEMA) -
         raise FeatureSchemaError(f"feature columns of the wrong type: {', '.join(wrong)}")
 
 
+class PreparedFrame(NamedTuple):
+    """What a model needs of a frame: its inputs, and the text keys its sub-models are chosen by
+    (`partner_id`, `partner|geo`)."""
+
+    inputs: pd.DataFrame
+    partner_key: pd.Series
+    partition_key: pd.Series
+
+
 def prepare(frame: pd.DataFrame, coding: str = CATEGORY_CODING) -> pd.DataFrame:
     """Model inputs from raw-named feature columns (checked first), in MODEL_INPUTS order; the
     categories as `category_code`s of their text, or as the text with coding TEXT_CODING."""
+    return prepare_for_model(frame, coding).inputs
+
+
+def prepare_for_model(frame: pd.DataFrame, coding: str = CATEGORY_CODING) -> PreparedFrame:
+    """`prepare`'s inputs and the sub-model keys, each category's text cleaned once."""
     if coding not in CATEGORY_CODINGS:
         raise ValueError(f"unknown category coding {coding!r}; expected one of {CATEGORY_CODINGS}")
     encode = _coded if coding == CATEGORY_CODING else _as_text
@@ -127,24 +141,19 @@ def prepare(frame: pd.DataFrame, coding: str = CATEGORY_CODING) -> pd.DataFrame:
     for name in PASSED:
         out[name] = frame[name].astype("float64")
     out["has_first_bet"] = frame["has_first_bet"].astype("float64")
+    text = {}
     for name in ["geo", "product", "ben_login_id", "tracker_id", "partner_id"]:
-        out[name] = encode(*_levels(frame[name]))
+        positions, levels = _levels(frame[name])
+        out[name] = encode(positions, levels)
+        text[name] = pd.Series(_as_text(positions, levels), index=frame.index, dtype=object)
     # Seasonality as a point on the year's circle: a calendar month missing from training still
     # gets a value between its neighbours (a one-hot level would be silently ignored).
     angle = 2 * np.pi * (frame["ftd_calendar_month"].astype("float64") - 1) / 12
     out["season_sin"], out["season_cos"] = np.sin(angle), np.cos(angle)
-    out["partition_key"] = encode(*_levels(partition_keys(frame)))
-    return out[MODEL_INPUTS].replace([np.inf, -np.inf], np.nan)
-
-
-def partner_keys(frame: pd.DataFrame) -> pd.Series:
-    """The partner of each row as text (what sub-models of the partner grain are keyed by)."""
-    return category_text(frame["partner_id"])
-
-
-def partition_keys(frame: pd.DataFrame) -> pd.Series:
-    """`partner|geo` of each row as text (what sub-models of the partition grain are keyed by)."""
-    return partner_keys(frame) + "|" + category_text(frame["geo"])
+    partition_key = text["partner_id"] + "|" + text["geo"]
+    out["partition_key"] = encode(*_levels(partition_key))
+    inputs = out[MODEL_INPUTS].replace([np.inf, -np.inf], np.nan)
+    return PreparedFrame(inputs, text["partner_id"], partition_key)
 
 
 def category_text(values: pd.Series) -> pd.Series:

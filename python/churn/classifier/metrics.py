@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from churn.processes import IN_THIS_PROCESS, Workers
+from churn.processes import Workers
 
 EPSILON = 1e-6
 N_CALIBRATION_BINS = 10
@@ -566,19 +566,18 @@ def _evaluate_run(task: tuple) -> dict[str, SliceBatch]:
 
 
 def evaluate_slices_on(
-    workers: int,
+    pool: Workers,
     labels,
     scores: Mapping[str, np.ndarray],
     members: Sequence[np.ndarray],
     seeds: Sequence[int],
     n_resamples: int,
-    pool: Workers = IN_THIS_PROCESS,
 ) -> dict[str, SliceBatch]:
-    """evaluate_slices with the slices cut into `workers` consecutive runs of about equal size,
-    the first run in this process and the others on `pool` (each slice's values depend only on
-    its players and its seed, so they are those of one call)."""
+    """evaluate_slices with the slices cut into one run of about equal size per process of
+    `pool`, the first run in this process (each slice's values depend only on its players and its
+    seed, so they are those of one call)."""
     sizes = np.array([len(rows) for rows in members], dtype=float)
-    workers = min(workers, len(members))
+    workers = min(pool.processes, len(members))
     if workers <= 1 or sizes.sum() * n_resamples < 4 * BOOTSTRAP_BLOCK:
         return evaluate_slices(labels, scores, members, seeds, n_resamples)
     # Run k ends at the slice boundary nearest to k / workers of the total size.

@@ -25,9 +25,7 @@ from churn.classifier.features import (
     FEATURE_SCHEMA,
     MODEL_INPUTS,
     TEXT_CODING,
-    partition_keys,
-    partner_keys,
-    prepare,
+    prepare_for_model,
 )
 
 # The estimator's defaults, set here once; a dbt build overrides them through its vars.
@@ -88,7 +86,8 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         """Fits the global sub-model, then (grain permitting) partner and partition sub-models
         where the data supports them."""
         self._check_params()
-        inputs = prepare(X, CATEGORY_CODING)
+        prepared = prepare_for_model(X, CATEGORY_CODING)
+        inputs = prepared.inputs
         labels = np.asarray(y, dtype=int)
         if labels.shape != (len(inputs),):
             raise ValueError(f"y has shape {labels.shape}, expected ({len(inputs)},)")
@@ -105,7 +104,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
                 self.algorithm, seed, inputs, labels, folds
             )
         }
-        chain = estimators.submodel_keys(partner_keys(X), partition_keys(X), self.grain)
+        chain = estimators.submodel_keys(prepared.partner_key, prepared.partition_key, self.grain)
         # Coarse to fine: partner sub-models first, then partitions.
         # One group-by per level (row positions per key), not a scan of every row per key.
         for level in reversed(range(len(chain) - 1)):
@@ -168,8 +167,8 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         check_is_fitted(self, "submodels_")
-        inputs = prepare(X, self.category_coding_)
-        served = estimators.route(partner_keys(X), partition_keys(X), self.grain, self.submodels_)
+        inputs, partner_key, partition_key = prepare_for_model(X, self.category_coding_)
+        served = estimators.route(partner_key, partition_key, self.grain, self.submodels_)
         probability = np.full(len(inputs), np.nan)
         with estimators.single_threaded():
             for key, rows in sorted(served.groupby(served.to_numpy()).indices.items()):

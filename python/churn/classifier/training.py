@@ -345,13 +345,12 @@ def evaluation_rows(
     first, last = frame["ftd_month"].min(), frame["ftd_month"].max()
     slices = _slices(frame, split, by_partition)
     batches = evaluate_slices_on(
-        settings.jobs,
+        pool,
         labels,
         {name: scored[name]["quick_churn_probability"].to_numpy() for name in candidates},
         [positions for *_, positions in slices],
         [stable_seed(settings.seed, *names) for *names, _ in slices],
         settings.bootstrap_samples,
-        pool,
     )
     gains: dict[str, list[tuple[str, tuple[np.ndarray, ...]]]] = {name: [] for name in candidates}
     for name, model in candidates.items():
