@@ -192,6 +192,22 @@ def test_batched_slices_do_not_depend_on_how_they_are_chunked(sliced, monkeypatc
             np.testing.assert_allclose(chunked[name].metrics[field], values, rtol=1e-12)
 
 
+def test_float32_resample_counts_give_the_float64_metrics_to_the_last_bit(sliced, monkeypatch):
+    from churn.classifier import metrics
+
+    y, scores, members, seeds = sliced
+    as_float32 = evaluate_slices(y, scores, members, seeds, 40)
+    # No slice small enough for float32 counts: every count in float64, as before the change.
+    monkeypatch.setattr(metrics, "EXACT_FLOAT32_PLAYERS", 0)
+    as_float64 = evaluate_slices(y, scores, members, seeds, 40)
+    for name in scores:
+        np.testing.assert_array_equal(
+            as_float32[name].roc_auc_draws, as_float64[name].roc_auc_draws
+        )
+        for field, values in as_float64[name].metrics.items():
+            np.testing.assert_array_equal(as_float32[name].metrics[field], values, err_msg=field)
+
+
 def test_slices_evaluated_on_several_processes_equal_one_process(sliced, monkeypatch):
     from churn.classifier import metrics
     from churn.processes import process_pool
