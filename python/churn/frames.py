@@ -59,18 +59,20 @@ def conform(rows: pd.DataFrame | Iterable[Mapping[str, object]], schema: Schema)
     """The rows (a frame or dicts) with exactly the schema's columns, in order and of the declared
     dtypes: a missing column is all null, extra columns are dropped, the index is reset."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-    out = pd.DataFrame(index=frame.index)
+    columns = {}
     for column, dtype in columns_of(schema):
         values = (
             frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
         )
-        out[column] = _cast(values, column, dtype)
-    return out.reset_index(drop=True)
+        columns[column] = _cast(values, column, dtype)
+    # One frame from all the columns (inserting them one by one copies the blocks again).
+    return pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
 
 
 def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
     try:
-        if dtype in TYPED_WHEN_EMPTY and values.isna().all():
+        missing = values.isna()
+        if dtype in TYPED_WHEN_EMPTY and missing.all():
             # DuckDB types an object column by its values: with no row or only nulls (an export
             # whose every row is quarantined gives a one-row status frame) the table column
             # would be of type NULL, which breaks contracts and tests downstream. A column
@@ -79,13 +81,15 @@ def _cast(values: pd.Series, column: str, dtype: str) -> pd.Series:
         if dtype == "date":
             dates = pd.to_datetime(values).dt.date.astype(object)
             # pandas-stubs has no None for `other`; None is what DuckDB reads as NULL.
-            return dates.where(values.notna(), None)  # type: ignore[call-overload]
+            return dates.where(~missing, None)  # type: ignore[call-overload]
         if dtype in ("object", "string"):
-            present = values.astype(object).where(values.notna(), None)  # type: ignore[call-overload]
+            present = values.astype(object)
+            if missing.any():
+                present = present.where(~missing, None)  # type: ignore[call-overload]
             return present.astype(pandas_dtype(dtype))
         if dtype.lower().startswith(("float", "int")):
             values = pd.to_numeric(values, errors="raise")
-        if dtype in NULLABLE and values.isna().any():
+        if dtype in NULLABLE and missing.any():
             dtype = NULLABLE[dtype]
         return values.astype(pandas_dtype(dtype))
     except (TypeError, ValueError) as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -352,14 +353,18 @@ def assemble(
 def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
     """Per group: its own chosen candidate (or None), every candidate's fit and weight, and the
     backtest's error variance of its served tail by horizon."""
-    tails = {}
-    for key, rows in fits.groupby(GROUP_KEYS, sort=True):
+    # Plain rows (dicts) rather than iterrows' Series: one fits row per group and candidate.
+    rows = fits.to_dict("records")
+    tails: dict[tuple, dict] = {}
+    groups = fits.groupby(GROUP_KEYS, sort=True).indices
+    for key, positions in sorted(groups.items()):
         params = np.full((len(CANDIDATES), MAX_PARAMS), np.nan)
         cov = np.zeros((len(CANDIDATES), MAX_PARAMS, MAX_PARAMS))
         weight = np.zeros(len(CANDIDATES))
         cutoff: list[dict] = [{} for _ in CANDIDATES]
         chosen, error, reach = -1, None, 0.0
-        for _, fit in rows.iterrows():
+        for position in positions:
+            fit = rows[position]
             if fit["model"] not in CANDIDATES:
                 continue
             k = CANDIDATES.index(fit["model"])
@@ -369,17 +374,17 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
                 params[k, : len(names)] = [
                     np.nan if values.get(n) is None else values[n] for n in names
                 ]
-                matrix = json.loads(fit.get("param_covariance") or "null")
+                matrix = _json_or_none(fit.get("param_covariance"))
                 if matrix is not None:
                     cov[k, : len(names), : len(names)] = np.nan_to_num(
                         np.asarray(matrix, dtype=float)
                     )
                 weight[k] = float(np.nan_to_num(fit.get("choice_weight", 0.0)))
-                cutoff[k] = json.loads(fit.get("cutoff_params") or "{}")
+                cutoff[k] = _json_or_none(fit.get("cutoff_params")) or {}
                 if bool(fit["is_chosen"]) and np.isfinite(params[k, : len(names)]).all():
                     chosen = k
                     error, reach = _backtest_error(fit, cutoff[k])
-        tails[key] = {
+        tails[cast(tuple, key)] = {
             "chosen": chosen,
             "params": params,
             "covariance": cov,
@@ -392,7 +397,12 @@ def _group_tails(fits: pd.DataFrame) -> dict[tuple, dict]:
     return tails
 
 
-def _backtest_error(fit: pd.Series, cutoff: dict) -> tuple[np.ndarray | None, float]:
+def _json_or_none(text: Any) -> Any:
+    """A JSON column's value; None for SQL null (NaN once in a frame) or an empty text."""
+    return json.loads(text) if isinstance(text, str) and text else None
+
+
+def _backtest_error(fit: dict, cutoff: dict) -> tuple[np.ndarray | None, float]:
     """The chosen row's backtest error variance of the served tail by horizon 0..MAX_MONTH and
     how many months beyond the data the backtest reached; (None, 0) without a backtest. Fits
     that carry no served-tail columns (built by hand) give the chosen candidate's own error."""
@@ -521,9 +531,12 @@ def assemble_curves(curve_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFr
     if frame.empty:
         return conform(pd.DataFrame(columns=[c for c, _ in CURVE_SCHEMA]), CURVE_SCHEMA)
     progress = Progress("churn_survival_curves", frame[CURVE_KEYS].drop_duplicates().shape[0])
-    out, _ = assemble(frame, CURVE_KEYS, _curve_tails(fits), max_month)
-    players = frame.groupby(CURVE_KEYS, sort=True)["n_players"].first().rename("n_players")
-    out = out.merge(players.reset_index(), on=CURVE_KEYS, how="left")
+    out, index = assemble(frame, CURVE_KEYS, _curve_tails(fits), max_month)
+    # Each curve's player count (its first non-null), by the curve number assemble gave each
+    # input row: out holds curve c's months at rows c * (max_month + 1) onwards.
+    n_curves = len(out) // (max_month + 1)
+    players = frame["n_players"].groupby(index["row"]).first().reindex(range(n_curves))
+    out["n_players"] = np.repeat(players.to_numpy(), max_month + 1)
     progress.step(progress.total, "curves assembled")
     return conform(out, CURVE_SCHEMA)
 
@@ -599,7 +612,7 @@ def backtest_curves(fit_inputs, fits, max_month: int = MAX_MONTH) -> pd.DataFram
     realised = realised[[*keys, "month_number", "survival"]].rename(
         columns={"survival": "realised_survival"}
     )
-    out = out.merge(realised, on=[*keys, "month_number"], how="inner" if False else "left")
+    out = out.merge(realised, on=[*keys, "month_number"], how="left")
     horizon = realised.groupby(keys)["month_number"].max().rename("realised_max")
     out = out.merge(horizon.reset_index(), on=keys, how="inner")
     out = out[out["month_number"] <= out["realised_max"]]
