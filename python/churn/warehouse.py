@@ -13,8 +13,9 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -45,6 +46,8 @@ class DbtRun:
     target_path: Path | None = None
     seconds: float = float("nan")
     peak_rss_mb: float = float("nan")
+    # (unix time, summed RSS in MB) of dbt and its descendants, every quarter second.
+    memory_samples: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -128,10 +131,16 @@ def run_dbt(
     workdir, folder, args = _dbt_arguments(command, workdir, variables, project)
     _start_from_saved_parse(workdir / "target")
     environment = dbt_environment(workdir, folder, {**moved, **(env or {})}, in_workdir=True)
-    returncode, output, seconds, peak = _run_measured(
-        [*dbt_executable(), *args], cwd=workdir, env=environment
+    measured = _run_measured([*dbt_executable(), *args], cwd=workdir, env=environment)
+    return DbtRun(
+        measured.returncode,
+        measured.output,
+        workdir / "churn.duckdb",
+        workdir / "target",
+        measured.seconds,
+        measured.peak_rss_mb,
+        measured.memory_samples,
     )
-    return DbtRun(returncode, output, workdir / "churn.duckdb", workdir / "target", seconds, peak)
 
 
 def invoke_dbt_in_process(
@@ -197,11 +206,19 @@ def _dbt_arguments(
     return workdir, folder, args
 
 
-def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, float, float]:
+class Measured(NamedTuple):
+    returncode: int
+    output: str
+    seconds: float
+    peak_rss_mb: float
+    memory_samples: list[tuple[float, float]]
+
+
+def _run_measured(args: list[str], cwd: Path, env: dict) -> Measured:
     """Runs a command to its end; returns exit code, output, wall seconds and peak RSS in MB: of
     the process and all its descendants together (sampled from /proc where there is one, so the
     workers of a process pool count with dbt), and at least that of the largest single process
-    it waited for (wait4, so earlier runs do not count)."""
+    it waited for (wait4, so earlier runs do not count); and the samples over time."""
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -220,15 +237,19 @@ def _run_measured(args: list[str], cwd: Path, env: dict) -> tuple[int, str, floa
         output = log.read()
     # ru_maxrss is in KB on Linux, in bytes on macOS.
     largest = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return process.returncode, output, seconds, max(largest, sampler.peak_mb)
+    return Measured(
+        process.returncode, output, seconds, max(largest, sampler.peak_mb), sampler.samples
+    )
 
 
 class _TreeMemory:
     """Samples the summed RSS of a process and its descendants every `interval` seconds on a
-    thread (Linux /proc; elsewhere the peak stays 0) and keeps the highest sum."""
+    thread (Linux /proc; elsewhere the peak stays 0) and keeps the highest sum and every sample
+    (unix time, MB), so a model's peak can be read from its start and end."""
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
         self.pid, self.interval, self.peak_mb = pid, interval, 0.0
+        self.samples: list[tuple[float, float]] = []
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         if Path("/proc/self/statm").exists():
@@ -238,6 +259,7 @@ class _TreeMemory:
         page_mb = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
         while not self._done.wait(self.interval):
             pages = sum(_resident_pages(pid) for pid in _process_tree(self.pid))
+            self.samples.append((time.time(), pages * page_mb))
             self.peak_mb = max(self.peak_mb, pages * page_mb)
 
     def stop(self) -> None:

@@ -4,6 +4,7 @@ never asserted here)."""
 from __future__ import annotations
 
 import json
+import math
 
 from churn.bench import main
 from churn.bench.report import targets
@@ -28,6 +29,9 @@ def test_the_quick_benchmark_produces_every_table(tmp_path, capsys):
     main_build = results["main"]
     assert main_build["ok"] and main_build["raw_rows"] > 0 and main_build["partitions"] > 0
     assert main_build["peak_rss_mb"] > 0 and results["floor_seconds"] > 0
+    # The longest model lasts many quarter-second samples: its peak is known, within the build's.
+    longest = next(iter(results["models"].values()))
+    assert 0 < longest["peak_rss_mb"] <= main_build["peak_rss_mb"]
     assert results["naive"]["n_timed"] >= 1 and results["naive"]["seconds"] > 0
     names = [name for name, _, _ in targets(results)]
     assert len(names) == 6 and all(f"| {name} |" in printed for name in names)
@@ -51,6 +55,27 @@ def test_peak_memory_counts_worker_processes_with_their_parent(tmp_path):
         "\"import time; hold = 'y' * (200 * 2**20); time.sleep(2)\"])\n"
         "time.sleep(1.5); child.wait()\n"
     )
-    code, _, _, peak_mb = _run_measured([sys.executable, "-c", script], tmp_path, {})
-    assert code == 0
-    assert peak_mb > 350, peak_mb
+    measured = _run_measured([sys.executable, "-c", script], tmp_path, {})
+    assert measured.returncode == 0
+    assert measured.peak_rss_mb > 350, measured.peak_rss_mb
+    assert max(mb for _, mb in measured.memory_samples) == measured.peak_rss_mb
+
+
+def test_a_models_peak_is_the_highest_sample_between_its_start_and_end():
+    from churn.bench.build import peak_while
+
+    result = {
+        "timing": [
+            {"name": "compile", "started_at": "2026-01-01T00:00:00Z"},
+            {
+                "name": "execute",
+                "started_at": "2026-01-01T00:00:10.000000Z",
+                "completed_at": "2026-01-01T00:00:20.000000Z",
+            },
+        ]
+    }
+    start = 1767225600.0  # 2026-01-01T00:00:00Z
+    samples = [(start + 5, 900.0), (start + 11, 300.0), (start + 19, 400.0), (start + 25, 800.0)]
+    assert peak_while(result, samples) == 400.0
+    assert math.isnan(peak_while(result, samples[:1]))  # no sample inside
+    assert math.isnan(peak_while({"timing": []}, samples))

@@ -179,7 +179,11 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, partial: Path | None 
         "settings": {key: str(value) for key, value in vars(args).items()},
         "main": _build_row(main_build),
         "models": {
-            name: {"language": language, "seconds": seconds}
+            name: {
+                "language": language,
+                "seconds": seconds,
+                "peak_rss_mb": main_build.model_peak_mb.get(name, float("nan")),
+            }
             for name, (language, seconds) in sorted(
                 main_build.models.items(), key=lambda item: -item[1][1]
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from churn.bench.workload import Workload
@@ -21,6 +22,9 @@ class BuildTiming:
     peak_rss_mb: float
     # model name -> (language, seconds)
     models: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # model name -> peak RSS (MB) of dbt and its workers while the model ran; with several dbt
+    # threads the models running beside it count too.
+    model_peak_mb: dict[str, float] = field(default_factory=dict)
     tests_seconds: float = 0.0
     errors: str = ""
 
@@ -63,6 +67,24 @@ def run_build(workload: Workload, workdir: Path, threads: int, memory_limit: str
                 node.get("language", "sql"),
                 float(result["execution_time"]),
             )
+            timing.model_peak_mb[node["name"]] = peak_while(result, run.memory_samples)
         elif node.get("resource_type") == "test" or result["unique_id"].startswith("unit_test."):
             timing.tests_seconds += float(result["execution_time"])
     return timing
+
+
+def peak_while(result: dict, samples: list[tuple[float, float]]) -> float:
+    """The highest memory sample between the start and end of a node's execution (its timing
+    entries in run_results.json, UTC); NaN when no sample falls inside (a sub-second node)."""
+    execute = next((t for t in result.get("timing", []) if t.get("name") == "execute"), None)
+    if not execute or not execute.get("started_at") or not execute.get("completed_at"):
+        return float("nan")
+    start, end = (_unix_time(execute[key]) for key in ("started_at", "completed_at"))
+    inside = [mb for when, mb in samples if start <= when <= end]
+    return max(inside) if inside else float("nan")
+
+
+def _unix_time(text: str) -> float:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # dbt writes UTC; a timestamp without a zone is read as UTC, not local time.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()

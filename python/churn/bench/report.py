@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 TEN_MILLION = 10_000_000
@@ -158,16 +159,22 @@ def render(results: dict) -> str:
         )
     )
     parts.append("\n## Time per model (from target/run_results.json)\n\n")
+    parts.append(
+        "Peak memory while a model ran: the summed RSS of dbt and its workers between the model's "
+        "start and end, so the models running beside it on other dbt threads count too; blank "
+        "for a model shorter than the quarter-second sampling.\n\n"
+    )
     total = sum(model["seconds"] for model in results["models"].values()) or 1.0
     parts.append(
         _table(
-            ["model", "language", "seconds", "share of model time"],
+            ["model", "language", "seconds", "share of model time", "peak memory while it ran"],
             [
                 (
                     name,
                     model["language"],
                     f"{model['seconds']:.2f}",
                     f"{model['seconds'] / total:.0%}",
+                    _megabytes(model.get("peak_rss_mb", float("nan"))),
                 )
                 for name, model in results["models"].items()
             ],
@@ -189,3 +196,7 @@ def render(results: dict) -> str:
     parts.append("\n## Targets\n\n")
     parts.append(_table(["target", "figure", "verdict"], targets(results)))
     return "".join(parts)
+
+
+def _megabytes(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:,.0f} MB"
