@@ -216,9 +216,9 @@ class Measured(NamedTuple):
 
 def _run_measured(args: list[str], cwd: Path, env: dict) -> Measured:
     """Runs a command to its end; returns exit code, output, wall seconds and peak RSS in MB: of
-    the process and all its descendants together (sampled from /proc where there is one, so the
-    workers of a process pool count with dbt), and at least that of the largest single process
-    it waited for (wait4, so earlier runs do not count); and the samples over time."""
+    the process and all its descendants together (sampled from /proc every quarter second where
+    there is one, so the workers of a process pool count with dbt; elsewhere the largest single
+    process it waited for, from wait4), and the samples over time."""
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -235,11 +235,12 @@ def _run_measured(args: list[str], cwd: Path, env: dict) -> Measured:
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         output = log.read()
-    # ru_maxrss is in KB on Linux, in bytes on macOS.
+    # ru_maxrss is in KB on Linux, in bytes on macOS. It counts the launching process's memory
+    # the child held between fork and exec (a 1 GB pytest worker made a 400 MB job read 1.1 GB),
+    # so it is the peak only where nothing was sampled (no /proc, or a run under 0.25 s).
     largest = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return Measured(
-        process.returncode, output, seconds, max(largest, sampler.peak_mb), sampler.samples
-    )
+    peak = sampler.peak_mb if sampler.samples else largest
+    return Measured(process.returncode, output, seconds, peak, sampler.samples)
 
 
 class _TreeMemory:

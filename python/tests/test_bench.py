@@ -58,8 +58,9 @@ def test_peak_memory_counts_worker_processes_with_their_parent(tmp_path):
     measured = _run_measured([sys.executable, "-c", script], tmp_path, {})
     assert measured.returncode == 0
     assert measured.peak_rss_mb > 350, measured.peak_rss_mb
-    # The samples saw both processes at once; the peak may be higher still (wait4's largest).
-    assert 350 < max(mb for _, mb in measured.memory_samples) <= measured.peak_rss_mb
+    # The peak is the highest sample (not wait4's figure, which counts this pytest process).
+    assert max(mb for _, mb in measured.memory_samples) == measured.peak_rss_mb
+    assert measured.peak_rss_mb < 1000, measured.peak_rss_mb
 
 
 def test_a_models_peak_is_the_highest_sample_between_its_start_and_end():
