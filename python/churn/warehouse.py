@@ -245,11 +245,11 @@ def _run_measured(args: list[str], cwd: Path, env: dict) -> Measured:
 
 class _TreeMemory:
     """Samples the summed RSS of a process and its descendants every `interval` seconds on a
-    thread (Linux /proc; elsewhere the peak stays 0) and keeps the highest sum and every sample
-    (unix time, MB), so a model's peak can be read from its start and end."""
+    thread (Linux /proc; elsewhere there is none) and keeps every sample (unix time, MB), so a
+    model's peak can be read from its start and end."""
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
-        self.pid, self.interval, self.peak_mb = pid, interval, 0.0
+        self.pid, self.interval = pid, interval
         self.samples: list[tuple[float, float]] = []
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -261,7 +261,10 @@ class _TreeMemory:
         while not self._done.wait(self.interval):
             pages = sum(_resident_pages(pid) for pid in _process_tree(self.pid))
             self.samples.append((time.time(), pages * page_mb))
-            self.peak_mb = max(self.peak_mb, pages * page_mb)
+
+    @property
+    def peak_mb(self) -> float:
+        return max((mb for _, mb in self.samples), default=0.0)
 
     def stop(self) -> None:
         self._done.set()

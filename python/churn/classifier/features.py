@@ -141,11 +141,12 @@ def prepare_for_model(frame: pd.DataFrame, coding: str = CATEGORY_CODING) -> Pre
     for name in PASSED:
         out[name] = frame[name].astype("float64")
     out["has_first_bet"] = frame["has_first_bet"].astype("float64")
-    text = {}
+    text = {}  # the cleaned text of the two columns the sub-model keys are made of
     for name in ["geo", "product", "ben_login_id", "tracker_id", "partner_id"]:
         positions, levels = _levels(frame[name])
         out[name] = encode(positions, levels)
-        text[name] = pd.Series(_as_text(positions, levels), index=frame.index, dtype=object)
+        if name in ("partner_id", "geo"):
+            text[name] = pd.Series(_as_text(positions, levels), index=frame.index, dtype=object)
     # Seasonality as a point on the year's circle: a calendar month missing from training still
     # gets a value between its neighbours (a one-hot level would be silently ignored).
     angle = 2 * np.pi * (frame["ftd_calendar_month"].astype("float64") - 1) / 12
@@ -158,8 +159,7 @@ def prepare_for_model(frame: pd.DataFrame, coding: str = CATEGORY_CODING) -> Pre
 
 def category_text(values: pd.Series) -> pd.Series:
     """Category values as plain text, missing (or blank) as one explicit level."""
-    codes, levels = _levels(values)
-    return pd.Series(levels.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
+    return pd.Series(_as_text(*_levels(values)), index=values.index, dtype=object)
 
 
 def category_code(text: str) -> int:

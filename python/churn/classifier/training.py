@@ -517,7 +517,9 @@ def select_candidate(
             f"the default procedure {DEFAULT_ALGORITHM}_{DEFAULT_GRAIN} is used"
         )
         return f"{DEFAULT_ALGORITHM}_{DEFAULT_GRAIN}", [], note
-    rows = evaluation_rows(pooled, scored, candidates, "cv", settings, False, pool)
+    rows = evaluation_rows(
+        pooled, scored, candidates, "cv", settings, by_partition=False, pool=pool
+    )
     cv_overall = pd.DataFrame(rows)
     algorithm = choose_algorithm(cv_overall)
     grain = choose_grain(cv_overall, algorithm)
@@ -604,7 +606,9 @@ def train_and_evaluate(
                 f"{len(train)} labelled players) cannot train a model: {test_outcome}"
             )
         candidates, scored = test_outcome
-        rows += evaluation_rows(test, scored, candidates, "test", settings, True, pool)
+        rows += evaluation_rows(
+            test, scored, candidates, "test", settings, by_partition=True, pool=pool
+        )
     clock.log("test cohorts: %d candidates scored on %d players", len(candidates), len(test))
 
     algorithm, grain = chosen.split("_", 1)
