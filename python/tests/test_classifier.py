@@ -5,6 +5,7 @@ served, settings from dbt."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,28 @@ def test_fit_learns_underscore_attributes_and_predict_proba_gives_probabilities(
         .fit(features[known], labels["is_quick_churn"][known].astype(int))
         .predict_proba(features)[:, 1]
     )
+
+
+@pytest.mark.parametrize("algorithm", ["logistic", "boosted"])
+def test_threads_change_neither_the_fit_nor_a_probability(synthetic, monkeypatch, algorithm):
+    features, labels = synthetic
+    known = labels["is_label_known"].to_numpy()
+    y = labels["is_quick_churn"][known].astype(int)
+    # Chunks of 97 rows: the threads share out many chunks, and rows sit at odd offsets.
+    monkeypatch.setattr(estimators, "PREDICT_CHUNK_ROWS", 97)
+    one, three = (
+        QuickChurnClassifier(algorithm, "partner", min_submodel_players=400, n_jobs=jobs).fit(
+            features[known], y
+        )
+        for jobs in (1, 3)
+    )
+    assert pickle.dumps(one.to_state()) == pickle.dumps(three.to_state())
+    assert "n_jobs" not in one.to_state()["params"]
+    serial = one.predict_proba(features)[:, 1]
+    assert np.array_equal(serial, three.predict_proba(features)[:, 1])
+    # The same rows in one chunk: the chunks do not depend on the threads, and barely on size.
+    monkeypatch.setattr(estimators, "PREDICT_CHUNK_ROWS", 2**16)
+    assert one.predict_proba(features)[:, 1] == pytest.approx(serial, rel=1e-12)
 
 
 def test_rows_fall_back_from_partition_to_partner_to_global():

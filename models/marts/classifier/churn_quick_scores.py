@@ -12,4 +12,5 @@ def model(dbt, session):
     labels = dbt.ref("int_classifier__labels").arrow().read_all().to_pandas()
     registry = dbt.ref("churn_model_registry").arrow().read_all().to_pandas()
     cutoff = dbt.ref("int_export_window").arrow().read_all().to_pandas()["export_month"].iloc[0]
-    return score_players(features, labels, champion_pointer(registry, cutoff))
+    jobs = int(dbt.config.meta_get("jobs") or 1)
+    return score_players(features, labels, champion_pointer(registry, cutoff), jobs)

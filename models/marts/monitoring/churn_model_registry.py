@@ -25,4 +25,5 @@ def model(dbt, session):
         rule,
         artifact_dir=dbt.config.meta_get("artifact_dir"),
         registered_model=dbt.config.meta_get("registered_model"),
+        jobs=int(dbt.config.meta_get("jobs") or 1),
     )

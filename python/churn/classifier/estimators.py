@@ -20,9 +20,11 @@ of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,9 @@ GLOBAL_KEY = "global"
 # trackers with a handful of players.
 TARGET_ENCODING_SMOOTHING = 30.0
 TARGET_ENCODING_FOLDS = 5
+# Rows per prediction task: the unit the threads share out (and a bound on the memory of the
+# transformed inputs).
+PREDICT_CHUNK_ROWS = 2**16
 
 
 @contextmanager
@@ -59,6 +64,29 @@ def single_threaded() -> Iterator[None]:
     cost far more than they save (seconds became minutes), and one thread is deterministic."""
     with threadpool_limits(limits=1):
         yield
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def _openmp_on_one_thread() -> None:
+    # OpenMP's thread count is per thread: a new thread starts from the default (every core).
+    threadpool_limits(limits=1, user_api="openmp")
+
+
+def map_on_threads(
+    function: Callable[[Item], Result], items: Sequence[Item], threads: int
+) -> list[Result]:
+    """function(item) for every item, in item order, on up to `threads` Python threads. Tree
+    building and prediction and BLAS release the GIL, so the calibration pipelines fit and
+    predict side by side; each thread keeps OpenMP on one thread, so every result is the one a
+    loop gives, to the last bit, whatever `threads` is."""
+    if threads <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    workers = min(threads, len(items))
+    with ThreadPoolExecutor(workers, initializer=_openmp_on_one_thread) as pool:
+        return list(pool.map(function, items))
 
 
 def _target_encoder(seed: int) -> TargetEncoder:
@@ -136,12 +164,26 @@ class CalibratedModel:
     intercept: float
     n_train: int
 
-    def predict(self, inputs: pd.DataFrame) -> np.ndarray:
+    def predict(self, inputs: pd.DataFrame, threads: int = 1) -> np.ndarray:
+        """Over chunks of PREDICT_CHUNK_ROWS rows, on `threads` threads (no frame is shared
+        between threads). The chunks do not depend on `threads`: BLAS's result for a row can
+        change in the last bit with where the row falls in its block."""
         weights = np.array([self.weight_log_p, self.weight_log_1mp])
-        calibrated = [
-            expit(self.intercept + _beta_inputs(pipeline.predict_proba(inputs)[:, 1]) @ weights)
-            for pipeline in self.pipelines
+        chunks = [
+            inputs.iloc[start : start + PREDICT_CHUNK_ROWS]
+            for start in range(0, max(1, len(inputs)), PREDICT_CHUNK_ROWS)
         ]
+        raw = np.concatenate(
+            map_on_threads(
+                lambda chunk: np.array(
+                    [pipeline.predict_proba(chunk)[:, 1] for pipeline in self.pipelines]
+                ).reshape(len(self.pipelines), len(chunk)),
+                chunks,
+                threads,
+            ),
+            axis=1,
+        )
+        calibrated = [expit(self.intercept + _beta_inputs(column) @ weights) for column in raw]
         return np.mean(calibrated, axis=0)
 
 
@@ -160,21 +202,38 @@ def beta_calibration(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float,
 
 
 def fit_calibrated(
-    algorithm: str, seed: int, inputs: pd.DataFrame, labels: np.ndarray, folds: int
+    algorithm: str,
+    seed: int,
+    inputs: pd.DataFrame,
+    labels: np.ndarray,
+    folds: int,
+    threads: int = 1,
 ) -> CalibratedModel:
     """`folds` pipelines, each fitted on all rows but one fold; the beta calibration is fitted on
     the pooled held-out raw probabilities, so it maps exactly the kind of output it is applied to
-    (scikit-learn's CalibratedClassifierCV with ensemble=True); predictions average the folds."""
-    raw = np.empty(len(labels))
-    pipelines = []
+    (scikit-learn's CalibratedClassifierCV with ensemble=True); predictions average the folds.
+    The folds fit on `threads` threads (the same pipelines, bit for bit)."""
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = list(splitter.split(inputs, labels))
+    # Rows are selected here, not in the threads: a pandas frame is not safe to index from
+    # several threads at once.
+    tasks = [
+        (inputs.iloc[fit_rows], labels[fit_rows], inputs.iloc[held_out])
+        for fit_rows, held_out in splits
+    ]
+
+    def fit_fold(task: tuple) -> tuple[Pipeline, np.ndarray]:
+        fit_inputs, fit_labels, held_out_inputs = task
+        pipeline = build_pipeline(algorithm, seed).fit(fit_inputs, fit_labels)
+        return pipeline, pipeline.predict_proba(held_out_inputs)[:, 1]
+
+    raw = np.empty(len(labels))
     with single_threaded():
-        for fit_rows, held_out in splitter.split(inputs, labels):
-            pipeline = build_pipeline(algorithm, seed).fit(inputs.iloc[fit_rows], labels[fit_rows])
-            raw[held_out] = pipeline.predict_proba(inputs.iloc[held_out])[:, 1]
-            pipelines.append(pipeline)
+        fitted = map_on_threads(fit_fold, tasks, threads)
+        for (_, held_out), (_, probabilities) in zip(splits, fitted, strict=True):
+            raw[held_out] = probabilities
         weights = beta_calibration(raw, labels)
-    return CalibratedModel(pipelines, *weights, len(labels))
+    return CalibratedModel([pipeline for pipeline, _ in fitted], *weights, len(labels))
 
 
 def submodel_keys(partner_id: pd.Series, partition_key: pd.Series, grain: str) -> list[pd.Series]:

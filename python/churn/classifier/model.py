@@ -42,6 +42,9 @@ RISK_BAND_NAMES = {
 }
 ARTIFACT_KIND = "quick_churn_classifier"
 STATE_FIELDS = ("pipelines", "weight_log_p", "weight_log_1mp", "intercept", "n_train")
+# Parameters of how a model runs, not of what it is: never saved, so an artifact and its card do
+# not depend on the machine that made them.
+RUNTIME_PARAMS = ("n_jobs",)
 
 
 class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
@@ -51,6 +54,8 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
     fits its own sub-model only for a partner / partition with at least `min_submodel_players`
     labelled players (both outcomes), and serves the rest from the parent. Each sub-model averages
     `calibration_folds` cross-fitted pipelines, beta-calibrated on their held-out probabilities.
+    `n_jobs`: threads that fit and predict a sub-model's pipelines; the results do not depend on
+    it, to the last bit.
     """
 
     def __init__(
@@ -61,6 +66,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         min_submodel_players: int = DEFAULT_MIN_SUBMODEL_PLAYERS,
         calibration_folds: int = DEFAULT_CALIBRATION_FOLDS,
         risk_band_edges: tuple[float, ...] = DEFAULT_RISK_BAND_EDGES,
+        n_jobs: int = 1,
     ) -> None:
         self.algorithm = algorithm
         self.grain = grain
@@ -68,6 +74,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         self.min_submodel_players = min_submodel_players
         self.calibration_folds = calibration_folds
         self.risk_band_edges = risk_band_edges
+        self.n_jobs = n_jobs
 
     def _check_params(self) -> None:
         if self.algorithm not in estimators.ALGORITHMS:
@@ -98,10 +105,10 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
                 f"{int(labels.sum())} quick churners (at least {MIN_GLOBAL_PLAYERS} players and "
                 f"{2 * folds} of each outcome)"
             )
-        seed = int(self.seed)
+        seed, threads = int(self.seed), max(1, int(self.n_jobs))
         submodels = {
             estimators.GLOBAL_KEY: estimators.fit_calibrated(
-                self.algorithm, seed, inputs, labels, folds
+                self.algorithm, seed, inputs, labels, folds, threads
             )
         }
         chain = estimators.submodel_keys(prepared.partner_key, prepared.partition_key, self.grain)
@@ -111,7 +118,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
             for key, rows in estimators.distinct_groups(chain[level], chain[level + 1]):
                 if estimators.is_trainable(labels[rows], int(self.min_submodel_players), folds):
                     submodels[key] = estimators.fit_calibrated(
-                        self.algorithm, seed, inputs.iloc[rows], labels[rows], folds
+                        self.algorithm, seed, inputs.iloc[rows], labels[rows], folds, threads
                     )
         self.submodels_ = submodels
         self.category_coding_ = CATEGORY_CODING
@@ -170,10 +177,18 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         inputs, partner_key, partition_key = prepare_for_model(X, self.category_coding_)
         served = estimators.route(partner_key, partition_key, self.grain, self.submodels_)
         probability = np.full(len(inputs), np.nan)
+        threads = max(1, int(self.n_jobs))
         with estimators.single_threaded():
             for key, rows in sorted(served.groupby(served.to_numpy()).indices.items()):
-                probability[rows] = self.submodels_[str(key)].predict(inputs.iloc[rows])
+                probability[rows] = self.submodels_[str(key)].predict(inputs.iloc[rows], threads)
         return probability, served
+
+    def saved_params(self) -> dict[str, Any]:
+        """The parameters an artifact and its card keep: what the model is, not how it runs."""
+        params = {
+            name: value for name, value in self.get_params().items() if name not in RUNTIME_PARAMS
+        }
+        return {**params, "risk_band_edges": [float(edge) for edge in self.risk_band_edges]}
 
     def submodel_summary(self) -> dict[str, dict[str, Any]]:
         """Per sub-model: its training size and calibration weights (for the model card)."""
@@ -195,10 +210,7 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         pipeline and plain numbers (no class of this package, so loading trusts only sklearn)."""
         check_is_fitted(self, "submodels_")
         return {
-            "params": {
-                **self.get_params(),
-                "risk_band_edges": [float(edge) for edge in self.risk_band_edges],
-            },
+            "params": self.saved_params(),
             "n_train": int(self.n_train_),
             "category_coding": self.category_coding_,
             "submodels": {
@@ -218,7 +230,11 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
         """Rebuilds a fitted model from `to_state()`; ValueError when the state is not one."""
         if not isinstance(state, dict) or not isinstance(state.get("submodels"), dict):
             raise ValueError("the model file does not hold a quick-churn model")
-        params = dict(state.get("params") or {})
+        params = {
+            name: value
+            for name, value in (state.get("params") or {}).items()
+            if name not in RUNTIME_PARAMS
+        }
         params["risk_band_edges"] = tuple(params.get("risk_band_edges", DEFAULT_RISK_BAND_EDGES))
         model = cls(**params)
         model._check_params()
@@ -261,11 +277,12 @@ class QuickChurnClassifier(ClassifierMixin, BaseEstimator):
 
 
 def load_quick_churn_model(
-    location: str | Path, version: str | None = None
+    location: str | Path, version: str | None = None, n_jobs: int = 1
 ) -> QuickChurnClassifier:
-    """A verified quick-churn artifact as a fitted model (`card_` holds its card). `location`: an
-    artifact folder, or a folder of artifacts with `version` (default: its CURRENT pointer).
-    Raises ArtifactError with the reason when it cannot be trusted or does not fit this package."""
+    """A verified quick-churn artifact as a fitted model (`card_` holds its card) that predicts
+    on `n_jobs` threads. `location`: an artifact folder, or a folder of artifacts with `version`
+    (default: its CURRENT pointer). Raises ArtifactError with the reason when it cannot be
+    trusted or does not fit this package."""
     loaded = load_artifact(location, version, kind=ARTIFACT_KIND)
     schema = loaded.card.get("feature_schema")
     if schema != FEATURE_SCHEMA:
@@ -284,6 +301,7 @@ def load_quick_churn_model(
         model = QuickChurnClassifier.from_state(loaded.state)
     except (ValueError, TypeError) as error:
         raise ArtifactIntegrityError(f"{loaded.path}: {error}") from error
+    model.set_params(n_jobs=n_jobs)
     model.card_ = loaded.card
     model.artifact_path_ = loaded.path
     return model

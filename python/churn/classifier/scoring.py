@@ -58,17 +58,18 @@ def split_of_cohorts(model: QuickChurnClassifier, ftd_month: pd.Series) -> pd.Se
 
 
 def score_players(
-    features: pd.DataFrame, labels: pd.DataFrame, evaluation: pd.DataFrame
+    features: pd.DataFrame, labels: pd.DataFrame, evaluation: pd.DataFrame, jobs: int = 1
 ) -> pd.DataFrame:
-    """Every player scored by the artifact the evaluation saved (loaded and verified from disk),
-    with the label where it is known and the window of its cohort. No artifact (a too-short
-    export built with classifier_short_history: skip): no rows."""
+    """Every player scored by the artifact the evaluation saved (loaded and verified from disk,
+    predicting on `jobs` threads), with the label where it is known and the window of its
+    cohort. No artifact (a too-short export built with classifier_short_history: skip): no
+    rows."""
     path = default_artifact_path(evaluation)
     if path is None:
         empty = pd.DataFrame(columns=[name for name, _ in SCORES_SCHEMA])
         return _typed_empty(conform(empty, SCORES_SCHEMA))
     frame = training_frame(features, labels)
-    model = load_quick_churn_model(path)
+    model = load_quick_churn_model(path, n_jobs=jobs)
     out = frame[
         [
             "player_id",
@@ -89,7 +90,7 @@ def score_players(
     holdout_path = default_artifact_path(evaluation, "holdout_artifact_path")
     in_test = (out["data_split"] == "test").to_numpy()
     if holdout_path is not None and in_test.any():
-        holdout = load_quick_churn_model(holdout_path)
+        holdout = load_quick_churn_model(holdout_path, n_jobs=jobs)
         out.loc[in_test, "holdout_probability"] = holdout.predict_proba(frame[in_test])[:, 1]
     out["model_version"] = model.card_["version"]
     logger.info("scored %d players with %s", len(out), model.card_["version"])

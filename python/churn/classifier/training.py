@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -131,8 +131,10 @@ class TrainingSettings:
     cv_folds: int = 3
     bootstrap_samples: int = 500
     artifact_dir: str = "artifacts"
-    # Processes for the independent work (the test cohorts' fit, the cross-validation folds,
-    # the bootstrap over slices); the results do not depend on it. dbt builds pass CHURN_THREADS.
+    # Cores to use: processes for the independent work (the test cohorts' fit, the
+    # cross-validation folds, the bootstrap over slices), each fitting and predicting a
+    # sub-model's pipelines on its share of them as threads (all of them for the refit); the
+    # results do not depend on it. dbt builds pass CHURN_THREADS.
     jobs: int = 1
     # What a too-short export does: "error" stops the build with the reason; "skip" builds the
     # classifier tables without a model (a status row, no scores).
@@ -186,6 +188,7 @@ class TrainingSettings:
             min_submodel_players=self.min_submodel_players,
             calibration_folds=self.calibration_folds,
             risk_band_edges=tuple(self.risk_band_edges),
+            n_jobs=self.jobs,
         )
 
 
@@ -589,7 +592,9 @@ def train_and_evaluate(
     # This process and processes - 1 workers, which exit at the end of the block (before the
     # refit).
     with process_pool(processes - 1) as pool:
-        outcomes = _fit_and_score_all(pool, settings, [(train, test), *fold_rows])
+        # Each process's fits share out its part of the cores as threads.
+        per_process = replace(settings, jobs=max(1, settings.jobs // processes))
+        outcomes = _fit_and_score_all(pool, per_process, [(train, test), *fold_rows])
         clock.log("%d fits on %d processes", len(outcomes), processes)
         scored_folds = [
             (scored_rows, outcome)
@@ -696,10 +701,7 @@ def model_card(
             ],
         },
         "model": chosen,
-        "params": {
-            **served.get_params(),
-            "risk_band_edges": [float(edge) for edge in served.risk_band_edges],
-        },
+        "params": served.saved_params(),
         "feature_schema": dict(FEATURE_SCHEMA),
         "model_inputs": list(MODEL_INPUTS),
         "category_coding": served.category_coding_,

@@ -77,18 +77,20 @@ def promote_challenger(
     rule: PromotionRule,
     artifact_dir: str,
     registered_model: str,
+    jobs: int = 1,
 ) -> pd.DataFrame:
     """Registers this build's model, applies the promotion rule once per cutoff, moves the
-    aliases and returns the registry as rows of REGISTRY_SCHEMA."""
+    aliases and returns the registry as rows of REGISTRY_SCHEMA. Models predict on `jobs`
+    threads."""
     # An empty var keeps the classifier's default folder.
     registry = Registry(artifact_dir or TrainingSettings.artifact_dir, registered_model)
     path = default_artifact_path(evaluation)
     if path is not None:
-        challenger = served_model.load(path)
+        challenger = served_model.load(path, jobs)
         existing = registry.find(served_model.version(challenger))
         if existing is None or existing.tags.get("churn.decided") != "true":
             holdout = default_artifact_path(evaluation, "holdout_artifact_path")
-            _decide_and_record(registry, challenger, path, holdout, features, labels, rule)
+            _decide_and_record(registry, challenger, path, holdout, features, labels, rule, jobs)
     else:
         logger.warning("no model was trained at this cutoff: the champion keeps serving")
     registry.move_aliases()
@@ -107,6 +109,7 @@ def _decide_and_record(
     features: pd.DataFrame,
     labels: pd.DataFrame,
     rule: PromotionRule,
+    jobs: int,
 ) -> None:
     cutoff = served_model.data_cutoff(challenger)
     challenger_version = served_model.version(challenger)
@@ -116,7 +119,7 @@ def _decide_and_record(
     # Where a held-out fit exists (the served model refitted on every labelled cohort has seen
     # the test players), both sides are compared through their held-out fits.
     challenger_p = served_model.probabilities(
-        served_model.load(holdout) if holdout else challenger, test
+        served_model.load(holdout, jobs) if holdout else challenger, test
     )
     champion_p: np.ndarray | None = None
     note = ""
@@ -127,7 +130,7 @@ def _decide_and_record(
                 raise KeyError(f"{before} is not in the registry")
             tags = champion.tags
             model = served_model.load(
-                tags.get("churn.holdout_artifact_path") or tags["churn.artifact_path"]
+                tags.get("churn.holdout_artifact_path") or tags["churn.artifact_path"], jobs
             )
             champion_p = served_model.probabilities(model, test)
         except (served_model.ArtifactError, KeyError, AttributeError) as error:

@@ -16,9 +16,10 @@ from churn.classifier.model import load_quick_churn_model
 __all__ = ["ArtifactError", "card", "data_cutoff", "load", "probabilities", "score", "version"]
 
 
-def load(path: str | Path) -> Any:
-    """The artifact at `path`, verified (raises ArtifactError when it cannot be trusted)."""
-    return load_quick_churn_model(path)
+def load(path: str | Path, jobs: int = 1) -> Any:
+    """The artifact at `path`, verified (raises ArtifactError when it cannot be trusted),
+    predicting on `jobs` threads."""
+    return load_quick_churn_model(path, n_jobs=jobs)
 
 
 def card(model: Any) -> dict[str, Any]:
