@@ -208,16 +208,20 @@ def test_float32_resample_counts_give_the_float64_metrics_to_the_last_bit(sliced
             np.testing.assert_array_equal(as_float32[name].metrics[field], values, err_msg=field)
 
 
-def test_slices_evaluated_on_several_processes_equal_one_process(sliced, monkeypatch):
+@pytest.mark.parametrize("one_slice", [False, True], ids=["runs of slices", "models"])
+def test_slices_evaluated_on_several_processes_equal_one_process(sliced, monkeypatch, one_slice):
     from churn.classifier import metrics
     from churn.processes import process_pool
 
     y, scores, members, seeds = sliced
+    if one_slice:  # every player in one slice: the processes share out the models
+        members, seeds = [np.arange(len(y))], seeds[:1]
     whole = evaluate_slices(y, scores, members, seeds, 40)
     # Small enough a block that this small data is worth splitting.
     monkeypatch.setattr(metrics, "BOOTSTRAP_BLOCK", len(y))
     with process_pool(1) as pool:
         split = metrics.evaluate_slices_on(pool, y, scores, members, seeds, 40)
+    assert list(split) == list(scores)
     for name in scores:
         # Whole-number weights: the AUC draws are exact; the average precision's divisions may
         # round in another order where the slices are chunked differently (as above).

@@ -583,11 +583,13 @@ def evaluate_slices_on(
     seeds: Sequence[int],
     n_resamples: int,
 ) -> dict[str, SliceBatch]:
-    """evaluate_slices with the slices cut into one run of about equal size per process of
-    `pool`, the first run in this process (each slice's values depend only on its players and its
-    seed, so they are those of one call)."""
+    """evaluate_slices with the work cut into one task of about equal size per process of `pool`,
+    the first in this process: runs of slices, or, when the slices do not split evenly (one slice
+    of every player), groups of models, each task drawing the same resample weights from the
+    slices' seeds. A slice's values depend only on its players, its seed and the model's scores,
+    so they are those of one call either way."""
     sizes = np.array([len(rows) for rows in members], dtype=float)
-    workers = min(pool.processes, len(members))
+    workers = min(pool.processes, max(len(members), len(scores)))
     if workers <= 1 or sizes.sum() * n_resamples < 4 * BOOTSTRAP_BLOCK:
         return evaluate_slices(labels, scores, members, seeds, n_resamples)
     # Run k ends at the slice boundary nearest to k / workers of the total size.
@@ -595,22 +597,36 @@ def evaluate_slices_on(
     targets = before[-1] * np.arange(1, workers) / workers
     cuts = np.abs(before[:, None] - targets[None, :]).argmin(axis=0)
     bounds = np.unique(np.r_[0, cuts, len(members)])
-    runs = [range(first, end) for first, end in zip(bounds[:-1], bounds[1:], strict=True)]
+    largest_run = np.diff(before[bounds]).max()
+    if len(bounds) - 1 == workers and largest_run <= 1.5 * before[-1] / workers:
+        runs = [range(first, end) for first, end in zip(bounds[:-1], bounds[1:], strict=True)]
+        tasks = [
+            (labels, scores, [members[i] for i in part], [seeds[i] for i in part], n_resamples)
+            for part in runs
+        ]
+        parts = pool.map_here_first(_evaluate_run, tasks)
+        return {
+            name: SliceBatch(
+                {
+                    field: np.concatenate([part[name].metrics[field] for part in parts])
+                    for field in parts[0][name].metrics
+                },
+                np.concatenate([part[name].roc_auc_draws for part in parts], axis=1),
+            )
+            for name in scores
+        }
+    names = list(scores)
+    groups = [names[k::workers] for k in range(workers) if names[k::workers]]
     tasks = [
-        (labels, scores, [members[i] for i in part], [seeds[i] for i in part], n_resamples)
-        for part in runs
+        (labels, {name: scores[name] for name in group}, members, seeds, n_resamples)
+        for group in groups
     ]
-    parts = pool.map_here_first(_evaluate_run, tasks)
-    return {
-        name: SliceBatch(
-            {
-                field: np.concatenate([part[name].metrics[field] for part in parts])
-                for field in parts[0][name].metrics
-            },
-            np.concatenate([part[name].roc_auc_draws for part in parts], axis=1),
-        )
-        for name in scores
+    merged = {
+        name: batch
+        for part in pool.map_here_first(_evaluate_run, tasks)
+        for name, batch in part.items()
     }
+    return {name: merged[name] for name in names}
 
 
 def paired_difference(
