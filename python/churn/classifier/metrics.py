@@ -617,13 +617,13 @@ def evaluate_slices_on(
         }
     names = list(scores)
     groups = [names[k::workers] for k in range(workers) if names[k::workers]]
-    tasks = [
+    by_model = [
         (labels, {name: scores[name] for name in group}, members, seeds, n_resamples)
         for group in groups
     ]
     merged = {
         name: batch
-        for part in pool.map_here_first(_evaluate_run, tasks)
+        for part in pool.map_here_first(_evaluate_run, by_model)
         for name, batch in part.items()
     }
     return {name: merged[name] for name in names}
